@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// AgentStream: a Swift AWS Lambda custom runtime that relays AI agent output as Server-Sent Events.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "AgentStream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bootstrap", targets: ["bootstrap"]),
+        .executable(name: "lambda-local", targets: ["lambda-local"]),
+    ],
+    dependencies: [
+        // Dev tool only: lambda-local. Never linked into bootstrap.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // libcurl through pkg-config; the shim wraps the C variadics Swift cannot call.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // OpenSSL's libcrypto, already loaded by libcurl for TLS: SHA-256, HMAC and signature checks
+        // without pulling Foundation into bootstrap (see bench/RESULTS.md for the measured trade-off).
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "TinyJSON", swiftSettings: strict),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "LambdaRuntime", dependencies: ["CurlHTTP", "TinyJSON"], swiftSettings: strict),
+        .target(name: "SigV4", dependencies: ["CLibCrypto"], swiftSettings: strict),
+        .target(
+            name: "AgentStream",
+            dependencies: ["LambdaRuntime", "CurlHTTP", "SigV4", "TinyJSON", "CLibCrypto"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "bootstrap", dependencies: ["AgentStream"], swiftSettings: strict),
+        .executableTarget(
+            name: "lambda-local",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TinyJSONTests", dependencies: ["TinyJSON"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "TinyJSON"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"]),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TinyJSON"]),
+        .testTarget(name: "AgentStreamTests", dependencies: ["AgentStream", "TinyJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,142 @@
+import CCurl
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// One thread drives every transfer through a single curl multi handle. libcurl handles are not
+// thread-safe, so everything that touches them runs here; other threads hand work over through
+// `enqueue`, which wakes the poll. A single loop also lets the Runtime API and upstream
+// connections share one connection pool and avoids a thread per stream.
+
+/// The event loop that owns libcurl's multi handle and runs all transfers.
+final class CurlLoop: @unchecked Sendable {
+    /// The process-wide loop; started on first use.
+    static let shared = CurlLoop()
+
+    private let multi: UnsafeMutableRawPointer
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+
+    // Loop-thread-only state.
+    private var transfers: [UnsafeMutableRawPointer: HTTPTransfer] = [:]
+    private var timers: [(deadline: UInt64, id: UInt64, action: () -> Void)] = []
+    private var nextTimerID: UInt64 = 1
+
+    private init() {
+        curl_global_init(AS_CURL_GLOBAL_DEFAULT)
+        guard let m = curl_multi_init() else {
+            fatalError("curl_multi_init failed: out of memory")
+        }
+        multi = m
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { arg in
+            guard let arg else { return nil }
+            let loop = Unmanaged<CurlLoop>.fromOpaque(arg).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        precondition(rc == 0, "cannot start the curl loop thread (errno \(rc))")
+        pthread_detach(thread)
+    }
+
+    /// Runs `job` on the loop thread as soon as possible.
+    func enqueue(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLock { $0.append(job) }
+        curl_multi_wakeup(multi)
+    }
+
+    /// Milliseconds on a monotonic clock.
+    static func nowMs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
+    // MARK: loop-thread API
+
+    func add(_ transfer: HTTPTransfer, easy: UnsafeMutableRawPointer) {
+        transfers[easy] = transfer
+        let rc = curl_multi_add_handle(multi, easy)
+        if rc != CURLM_OK {
+            transfers[easy] = nil
+            transfer.loopCompleted(code: CURLE_FAILED_INIT, message: String(cString: curl_multi_strerror(rc)))
+        }
+    }
+
+    func remove(easy: UnsafeMutableRawPointer) {
+        curl_multi_remove_handle(multi, easy)
+        transfers[easy] = nil
+    }
+
+    @discardableResult
+    func addTimer(afterMs ms: UInt64, _ action: @escaping () -> Void) -> UInt64 {
+        let id = nextTimerID
+        nextTimerID += 1
+        timers.append((Self.nowMs() + ms, id, action))
+        return id
+    }
+
+    func cancelTimer(_ id: UInt64) {
+        timers.removeAll { $0.id == id }
+    }
+
+    // MARK: the loop
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            let pending = jobs.withLock { list -> [@Sendable () -> Void] in
+                let taken = list
+                list.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for job in pending { job() }
+
+            curl_multi_perform(multi, &running)
+            drainMessages()
+            fireTimers()
+
+            var timeout: Int = -1
+            curl_multi_timeout(multi, &timeout)
+            if timeout < 0 || timeout > 1000 { timeout = 1000 }
+            if let soonest = timers.map(\.deadline).min() {
+                let now = Self.nowMs()
+                let wait = soonest > now ? Int(soonest - now) : 0
+                timeout = min(timeout, wait)
+            }
+            let hasJobs = jobs.withLock { !$0.isEmpty }
+            if hasJobs { timeout = 0 }
+            if timeout > 0 {
+                var numfds: Int32 = 0
+                curl_multi_poll(multi, nil, 0, Int32(timeout), &numfds)
+            }
+        }
+    }
+
+    private func fireTimers() {
+        guard !timers.isEmpty else { return }
+        let now = Self.nowMs()
+        let due = timers.filter { $0.deadline <= now }
+        guard !due.isEmpty else { return }
+        timers.removeAll { $0.deadline <= now }
+        for timer in due { timer.action() }
+    }
+
+    private func drainMessages() {
+        var left: Int32 = 0
+        while let msg = curl_multi_info_read(multi, &left) {
+            guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+            let code = msg.pointee.data.result
+            let raw = easy
+            guard let transfer = transfers[raw] else { continue }
+            remove(easy: raw)
+            transfer.loopCompleted(code: code, message: nil)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An async streaming HTTP/1.1 client over libcurl; one instance serves the Runtime API and every upstream.
+public struct HTTPClient: Sendable {
+    /// The shared client.
+    public static let shared = HTTPClient()
+
+    /// CA bundle to trust: `SSL_CERT_FILE` when set, else the first bundle found on this system.
+    /// A static OpenSSL keeps the build machine's default path, which Amazon Linux does not have.
+    static let caBundle: String? = {
+        if let env = getenv("SSL_CERT_FILE") { return String(cString: env) }
+        for path in ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem"]
+        where access(path, R_OK) == 0 {
+            return path
+        }
+        return nil
+    }()
+
+    /// A client on the process-wide curl loop.
+    public init() {}
+
+    /// Starts `request` and returns at once; read the head and body, or write the body, from the transfer.
+    public func start(_ request: HTTPRequest) -> HTTPTransfer {
+        let loop = CurlLoop.shared
+        let transfer = HTTPTransfer(request: request, loop: loop)
+        loop.enqueue { transfer.loopStart(request) }
+        return transfer
+    }
+
+    /// Sends `request` and waits for the response head; the body is read from the returned transfer.
+    public func execute(_ request: HTTPRequest) async throws(HTTPClientError) -> (HTTPResponseHead, HTTPTransfer) {
+        let transfer = start(request)
+        let head = try await transfer.head()
+        return (head, transfer)
+    }
+
+    /// Sends `request` and collects the whole response, refusing bodies over `limit` bytes.
+    public func fetch(_ request: HTTPRequest, limit: Int = 8 << 20) async throws(HTTPClientError) -> (HTTPResponseHead, [UInt8]) {
+        let (head, transfer) = try await execute(request)
+        let body = try await transfer.collectBody(limit: limit)
+        return (head, body)
+    }
+}
