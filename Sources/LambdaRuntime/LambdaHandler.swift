@@ -27,6 +27,9 @@ public func lambdaErrorInfo(_ error: any Error) -> (type: String, message: Strin
     if let e = error as? any LambdaFunctionError {
         rawName = e.errorType
         message = e.errorMessage
+    } else if let e = error as? any CustomStringConvertible {
+        rawName = String(describing: type(of: error))
+        message = e.description
     } else {
         rawName = String(describing: type(of: error))
         message = String(describing: error)

@@ -1,5 +1,19 @@
 import AgentStream
 import LambdaRuntime
 
-// Until the gateway lands, bootstrap serves the diagnostic echo handler.
-await LambdaRuntime.run { EchoHandler() }
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Picks the handler from `AGENTSTREAM_HANDLER` (`echo` is the diagnostic handler).
+func makeHandler() throws -> EchoHandler {
+    let choice = getenv("AGENTSTREAM_HANDLER").map { String(cString: $0) } ?? "echo"
+    guard choice == "echo" else {
+        throw ConfigError("AGENTSTREAM_HANDLER", "unknown handler '\(choice)' (expected 'echo')")
+    }
+    return EchoHandler()
+}
+
+await LambdaRuntime.run { try makeHandler() }

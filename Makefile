@@ -1,0 +1,63 @@
+# AgentStream — build, test and run on a fresh Debian machine. Each target installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+SWIFT ?= swift
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 9000
+BIN := .build/debug
+
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: deps build test test-swift test-e2e run clean
+
+## deps: system packages the build links against (libcurl, OpenSSL headers, pkg-config).
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	if command -v pkg-config >/dev/null; then \
+	  pkg-config --exists libcurl || missing="$$missing libcurl4-openssl-dev"; \
+	  pkg-config --exists libcrypto || missing="$$missing libssl-dev"; \
+	else missing="$$missing libcurl4-openssl-dev libssl-dev"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## venv: the Python environment for the end-to-end tests (real agent SDK, botocore, awslambdaric).
+$(VENV)/.stamp: Tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r Tests/requirements.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+## build: debug builds of bootstrap and lambda-local.
+build: deps
+	$(SWIFT) build
+
+## test: unit tests, end-to-end tests over real sockets, infrastructure checks.
+test: deps venv
+	$(SWIFT) build
+	$(MAKE) test-swift test-e2e test-infra
+
+test-swift:
+	$(SWIFT) test
+
+test-e2e: venv
+	BOOTSTRAP_BIN=$(BIN)/bootstrap LAMBDA_LOCAL_BIN=$(BIN)/lambda-local $(PY) -m pytest -q Tests/e2e
+
+## run: serve bootstrap under lambda-local with the demo agent on 127.0.0.1:$(PORT).
+run: build
+	@echo
+	@echo "Try (in another terminal):"
+	@echo "  curl -N -X POST 'http://127.0.0.1:$(PORT)/echo?delay_ms=300' -d 'frames arrive one by one'"
+	@echo
+	$(BIN)/lambda-local --port $(PORT) --demo-agent -- $(BIN)/bootstrap
+
+clean:
+	rm -rf .build .build-* $(VENV) bench/out
+
+-include mk/*.mk

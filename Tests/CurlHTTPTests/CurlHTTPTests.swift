@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+@testable import CurlHTTP
+
+/// A one-connection HTTP server on 127.0.0.1 that answers with scripted pieces and delays.
+final class ScriptedServer: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private(set) var received = [UInt8]()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(pieces: [(delayMs: Int, bytes: String)], closeAbruptly: Bool = false) throws {
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) } }
+        listen(sock, 1)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
+        fd = sock
+        port = UInt16(bigEndian: addr.sin_port)
+        let listener = sock
+        Thread.detachNewThread { [self] in
+            let conn = accept(listener, nil, nil)
+            var buf = [UInt8](repeating: 0, count: 65536)
+            // Read the request head (and any small body) before answering.
+            var got = [UInt8]()
+            while !got.containsHeadEnd() {
+                let n = read(conn, &buf, buf.count)
+                if n <= 0 { break }
+                got += buf[0..<n]
+            }
+            self.received = got
+            for piece in pieces {
+                if piece.delayMs > 0 { usleep(UInt32(piece.delayMs * 1000)) }
+                _ = Array(piece.bytes.utf8).withUnsafeBytes { write(conn, $0.baseAddress, $0.count) }
+            }
+            if closeAbruptly {
+                var l = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(conn, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+            }
+            close(conn)
+            self.done.signal()
+        }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/path?q=1" }
+
+    deinit { close(fd) }
+}
+
+extension Array where Element == UInt8 {
+    func containsHeadEnd() -> Bool {
+        guard count >= 4 else { return false }
+        for i in 0...(count - 4) where self[i] == 13 && self[i + 1] == 10 && self[i + 2] == 13 && self[i + 3] == 10 {
+            return true
+        }
+        return false
+    }
+}
+
+@Suite(.serialized) struct CurlHTTPTests {
+    @Test func streamsBodyPiecesAsTheyArrive() async throws {
+        let server = try ScriptedServer(pieces: [
+            (0, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            (0, "5\r\nhello\r\n"),
+            (300, "5\r\nworld\r\n"),
+            (0, "0\r\n\r\n"),
+        ])
+        let (head, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        #expect(head.status == 200)
+        #expect(head.headers["content-type"] == "text/plain")
+        #expect(try await transfer.next() == .data(Array("hello".utf8)))
+        // The second piece is 300 ms away: a 50 ms wait must time out rather than block or merge pieces.
+        #expect(try await transfer.next(timeoutMs: 50) == .timeout)
+        #expect(try await transfer.next() == .data(Array("world".utf8)))
+        #expect(try await transfer.next() == .end)
+    }
+
+    @Test func sendsFixedBodyWithLengthAndHeaders() async throws {
+        let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")])
+        var headers = HTTPHeaders()
+        headers.add("X-Test", "1")
+        let body = Array("{\"a\":1}".utf8)
+        let (head, _) = try await HTTPClient.shared.fetch(
+            HTTPRequest(method: "POST", url: server.url, headers: headers, body: .bytes(body)))
+        #expect(head.status == 204)
+        let text = String(decoding: server.received, as: UTF8.self)
+        #expect(text.hasPrefix("POST /path?q=1 HTTP/1.1\r\n"))
+        #expect(text.contains("X-Test: 1\r\n") && text.contains("Content-Length: 7\r\n"))
+        #expect(!text.lowercased().contains("expect:"))
+    }
+
+    @Test func refusedConnectionIsAConnectError() async throws {
+        // Port 1 on loopback has no listener here, so the connect is refused at once.
+        do {
+            _ = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/"))
+            Issue.record("expected a connect error")
+        } catch {
+            #expect(error.kind == .connect)
+        }
+    }
+
+    @Test func resetMidBodyIsATransportError() async throws {
+        let server = try ScriptedServer(
+            pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"), (0, "partial")], closeAbruptly: true)
+        let (head, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        #expect(head.status == 200)
+        var failed: HTTPClientError?
+        do {
+            while case .data = try await transfer.next() {}
+        } catch {
+            failed = error
+        }
+        #expect(failed?.kind == .transport)
+    }
+
+    @Test func totalTimeoutFires() async throws {
+        let server = try ScriptedServer(pieces: [(2000, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")])
+        do {
+            _ = try await HTTPClient.shared.fetch(HTTPRequest(method: "GET", url: server.url, timeoutMs: 200))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.kind == .timeout)
+        }
+    }
+
+    @Test func cancelEndsAWaitingReader() async throws {
+        let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), (3000, "0123456789")])
+        let (_, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        let reader = Task { try await transfer.next() }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        transfer.cancel()
+        do {
+            _ = try await reader.value
+            Issue.record("expected cancellation")
+        } catch let error as HTTPClientError {
+            #expect(error.kind == .cancelled)
+        }
+    }
+}
