@@ -1,0 +1,85 @@
+import CLibCrypto
+
+// SHA-256 and HMAC-SHA256 come from OpenSSL's libcrypto: bootstrap already loads it for libcurl's TLS,
+// so it costs no extra shared library, and it keeps Foundation/swift-crypto out of the cold-start path.
+// Both helpers use OpenSSL's one-shot calls (EVP_Digest, HMAC), which are not deprecated in OpenSSL 3.
+
+/// Errors raised while signing.
+public enum SigV4Error: Error, Sendable, Equatable {
+    /// The URL has no `scheme://host` part the signer can derive a `host` header from.
+    case invalidURL(String)
+    /// libcrypto reported a failure (should not happen for SHA-256; surfaced rather than trapping).
+    case cryptoFailure(String)
+}
+
+enum Crypto {
+    static let sha256Length = 32
+
+    /// SHA-256 digest of `data`.
+    static func sha256<Bytes: Collection>(_ data: Bytes) throws(SigV4Error) -> [UInt8] where Bytes.Element == UInt8 {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var outLength: UInt32 = 0
+        let ok = withContiguousBytes(data) { pointer, count in
+            out.withUnsafeMutableBufferPointer { outBuffer in
+                EVP_Digest(pointer, count, outBuffer.baseAddress, &outLength, EVP_sha256(), nil)
+            }
+        }
+        guard ok == 1, Int(outLength) == sha256Length else { throw .cryptoFailure("EVP_Digest(sha256)") }
+        return Array(out.prefix(sha256Length))
+    }
+
+    /// HMAC-SHA256 of `data` keyed with `key`.
+    static func hmacSHA256(key: [UInt8], data: [UInt8]) throws(SigV4Error) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var outLength: UInt32 = 0
+        let result = withContiguousBytes(key) { keyPointer, keyCount in
+            withContiguousBytes(data) { dataPointer, dataCount in
+                out.withUnsafeMutableBufferPointer { outBuffer in
+                    HMAC(EVP_sha256(), keyPointer, Int32(keyCount), dataPointer, dataCount,
+                         outBuffer.baseAddress, &outLength)
+                }
+            }
+        }
+        guard result != nil, Int(outLength) == sha256Length else { throw .cryptoFailure("HMAC(sha256)") }
+        return Array(out.prefix(sha256Length))
+    }
+
+    static func hmacSHA256(key: [UInt8], string: String) throws(SigV4Error) -> [UInt8] {
+        try hmacSHA256(key: key, data: Array(string.utf8))
+    }
+
+    /// Lower-case hex, as every SigV4 digest is written.
+    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var chars: [UInt8] = []
+        chars.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            chars.append(digits[Int(byte >> 4)])
+            chars.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: chars, as: UTF8.self)
+    }
+
+    static func sha256Hex<Bytes: Collection>(_ data: Bytes) throws(SigV4Error) -> String where Bytes.Element == UInt8 {
+        hex(try sha256(data))
+    }
+
+    /// Gives C a non-null pointer even for empty input: an empty Swift array has no base address, and
+    /// passing NULL with length 0 is legal for EVP_Digest but not promised for every HMAC code path.
+    private static func withContiguousBytes<Bytes: Collection, R>(
+        _ data: Bytes, _ body: (UnsafeRawPointer, Int) -> R
+    ) -> R where Bytes.Element == UInt8 {
+        let copy = Array(data)
+        if copy.isEmpty {
+            var zero: UInt8 = 0
+            return withUnsafePointer(to: &zero) { body(UnsafeRawPointer($0), 0) }
+        }
+        return copy.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else {
+                var zero: UInt8 = 0
+                return withUnsafePointer(to: &zero) { body(UnsafeRawPointer($0), 0) }
+            }
+            return body(base, raw.count)
+        }
+    }
+}
