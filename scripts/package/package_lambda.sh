@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Build the Lambda deployment zip for the provided.al2023 runtime.
+#
+#   scripts/package/package_lambda.sh [--curl minimal|system] [--out dist/agentstream-lambda.zip]
+#
+#   --curl minimal  (default) link the static HTTP(S)-only libcurl from scripts/build_curl_minimal.sh;
+#                   the binary then needs only glibc, libstdc++, libgcc_s, libssl.so.3, libcrypto.so.3.
+#   --curl system   link Debian's dynamic libcurl4 and bundle every library Amazon Linux 2023 lacks
+#                   into lib/ (Lambda puts $LAMBDA_TASK_ROOT/lib on LD_LIBRARY_PATH).
+#
+# Steps: release build of the SwiftPM product `bootstrap` with the static Swift stdlib (own scratch
+# path per curl flavour, so dev builds are untouched), strip, bundle, zip, then fail if anything in
+# the zip needs glibc > 2.34 (check_glibc.sh) or the zip exceeds MAX_ZIP_MB (default 10).
+# Env: SWIFT (default swift), MAX_ZIP_MB, GLIBC_MAX (default 2.34).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+HERE="$ROOT/scripts/package"
+cd "$ROOT"
+
+curl_flavour="${CURL:-minimal}"
+out="$ROOT/dist/agentstream-lambda.zip"
+while (($#)); do
+  case "$1" in
+    --curl) curl_flavour="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "package_lambda: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case "$curl_flavour" in minimal|system) ;; *) echo "package_lambda: --curl must be minimal or system" >&2; exit 2 ;; esac
+[[ "$out" = /* ]] || out="$ROOT/$out"
+MAX_ZIP_MB="${MAX_ZIP_MB:-10}"
+GLIBC_MAX="${GLIBC_MAX:-2.34}"
+[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+SWIFT="${SWIFT:-swift}"
+log() { echo "package: $*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+need=()
+command -v zip >/dev/null || need+=(zip)
+command -v unzip >/dev/null || need+=(unzip)
+command -v objdump >/dev/null || need+=(binutils)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v cc >/dev/null || need+=(gcc)
+if ((${#need[@]})); then
+  command -v apt-get >/dev/null || { log "missing tools: ${need[*]}"; exit 1; }
+  log "installing ${need[*]}"
+  SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v "$SWIFT" >/dev/null || { log "swift not found (expected /opt/swift/usr/bin or PATH)"; exit 1; }
+
+case "$(uname -m)" in
+  x86_64) lambda_arch=x86_64 ;;
+  aarch64|arm64) lambda_arch=arm64 ;;
+  *) log "unsupported build architecture $(uname -m)"; exit 1 ;;
+esac
+
+# --- build -------------------------------------------------------------------------------------
+scratch="$ROOT/.build-release-$curl_flavour"
+mkdir -p "$scratch"
+if [[ "$curl_flavour" == minimal ]]; then
+  "$ROOT/scripts/build_curl_minimal.sh" "$ROOT/.build-curl/prefix" >&2
+  export PKG_CONFIG_PATH="$ROOT/.build-curl/prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+fi
+cc -O2 -fPIC -c -o "$scratch/glibc_compat.o" "$HERE/glibc_compat.c"
+t0=$(date +%s)
+log "swift build -c release --static-swift-stdlib --product bootstrap (curl: $curl_flavour, arch: $lambda_arch)"
+if ! "$SWIFT" build -c release --static-swift-stdlib --product bootstrap --scratch-path "$scratch" \
+  -Xlinker "$scratch/glibc_compat.o" >"$scratch/build.log" 2>&1; then
+  grep -v '^    /' "$scratch/build.log" | tail -60 >&2
+  log "swift build failed (full log: $scratch/build.log)"
+  exit 1
+fi
+bin="$("$SWIFT" build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/bootstrap"
+log "built in $(($(date +%s) - t0)) s: $bin"
+
+# --- stage: bootstrap + lib/ -------------------------------------------------------------------
+stage="$scratch/lambda-stage"
+rm -rf "$stage"
+mkdir -p "$stage/lib"
+strip --strip-all -o "$stage/bootstrap" "$bin"
+chmod 0755 "$stage/bootstrap"
+
+if [[ "$curl_flavour" == minimal ]] && ldd "$stage/bootstrap" | grep -q 'libcurl\.so'; then
+  log "ERROR: the minimal build still links a shared libcurl:"; ldd "$stage/bootstrap" >&2; exit 1
+fi
+
+# Shared libraries present in Amazon Linux 2023's minimal image (the provided.al2023 base):
+# glibc 2.34 family, libgcc_s, libstdc++, zlib, OpenSSL 3. Everything else the binary loads is bundled.
+al2023_has='^(linux-vdso\.so\.1|linux-gate\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libanl\.so\.1|libgcc_s\.so\.1|libstdc\+\+\.so\.6|libz\.so\.1|libssl\.so\.3|libcrypto\.so\.3)$'
+ldd_out=$(ldd "$stage/bootstrap")
+if grep -q 'not found' <<<"$ldd_out"; then log "unresolved libraries:"; echo "$ldd_out" >&2; exit 1; fi
+bundled=()
+while read -r soname _ path _; do
+  [[ -n "$soname" ]] || continue
+  [[ "$soname" == /* ]] && soname=$(basename "$soname")
+  if [[ "$soname" =~ $al2023_has ]]; then continue; fi
+  [[ -f "$path" ]] || { log "cannot locate $soname ($path)"; exit 1; }
+  cp -L "$path" "$stage/lib/$soname"
+  strip --strip-unneeded "$stage/lib/$soname" 2>/dev/null || true
+  chmod 0644 "$stage/lib/$soname"
+  bundled+=("$soname")
+done < <(awk '{ if ($2 == "=>") print $1, $2, $3, $4; else print $1, "=>", $1, "" }' <<<"$ldd_out")
+rmdir "$stage/lib" 2>/dev/null || true
+
+# --- zip ---------------------------------------------------------------------------------------
+mkdir -p "$(dirname "$out")"
+rm -f "$out"
+find "$stage" -exec touch -h -d '2020-01-01 00:00:00 UTC' {} +   # reproducible zip timestamps
+(cd "$stage" && zip -q -X -9 -r "$out" bootstrap $([[ -d lib ]] && echo lib))
+echo "$lambda_arch" >"${out%.zip}.arch"
+
+# --- checks and report -------------------------------------------------------------------------
+echo "== package: $out"
+echo "curl:            $curl_flavour$([[ $curl_flavour == minimal ]] && echo " ($(cat "$ROOT/.build-curl/prefix/.stamp" | cut -d, -f1))")"
+echo "architecture:    $lambda_arch (Lambda 'architectures' value)"
+echo "bootstrap:       $(stat -c %s "$bin") bytes unstripped, $(stat -c %s "$stage/bootstrap") bytes stripped"
+echo "shared libs (ldd bootstrap):"
+sed 's/ (0x[0-9a-f]*)//; s/^[[:space:]]*/  /' <<<"$ldd_out"
+echo "bundled in lib/: ${bundled[*]:-none (AL2023 provides everything above)}"
+unzip -l "$out" | sed 's/^/  /'
+"$HERE/check_glibc.sh" --max "$GLIBC_MAX" "$out"
+size=$(stat -c %s "$out")
+echo "zip size:        $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.2f", s / 1048576 }') MiB; limit $MAX_ZIP_MB MiB)"
+if ((size > MAX_ZIP_MB * 1048576)); then
+  echo "package: FAIL: zip larger than $MAX_ZIP_MB MiB" >&2
+  exit 1
+fi
