@@ -4,7 +4,8 @@ import SigV4
 /// Finds the test vectors: the copy committed next to this file (so a clean clone works), else the shared
 /// workspace copy at `<repo>/../shared/vectors`.
 enum VectorLocator {
-    static let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    // Symlinks resolved so a scratch package that links this directory still finds the real repo root.
+    static let testDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
     static let repoRoot = testDirectory.deletingLastPathComponent().deletingLastPathComponent()
 
     static var vectorsDirectory: URL? {
