@@ -8,7 +8,11 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Appended, not prepended: putting this directory first would shadow Tests/e2e/conftest.py for tests that
+# `from conftest import ...`.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.append(_HERE)
 
 import agentcore_servers as servers  # noqa: E402
 
