@@ -66,20 +66,18 @@ enum Crypto {
 
     /// Gives C a non-null pointer even for empty input: an empty Swift array has no base address, and
     /// passing NULL with length 0 is legal for EVP_Digest but not promised for every HMAC code path.
+    /// Contiguous input (the usual `[UInt8]` body) is used in place; only other collections are copied.
     private static func withContiguousBytes<Bytes: Collection, R>(
         _ data: Bytes, _ body: (UnsafeRawPointer, Int) -> R
     ) -> R where Bytes.Element == UInt8 {
-        let copy = Array(data)
-        if copy.isEmpty {
-            var zero: UInt8 = 0
-            return withUnsafePointer(to: &zero) { body(UnsafeRawPointer($0), 0) }
-        }
-        return copy.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else {
+        func call(_ buffer: UnsafeBufferPointer<UInt8>) -> R {
+            guard let base = buffer.baseAddress, !buffer.isEmpty else {
                 var zero: UInt8 = 0
                 return withUnsafePointer(to: &zero) { body(UnsafeRawPointer($0), 0) }
             }
-            return body(base, raw.count)
+            return body(UnsafeRawPointer(base), buffer.count)
         }
+        if let result = data.withContiguousStorageIfAvailable(call) { return result }
+        return Array(data).withUnsafeBufferPointer(call)
     }
 }
