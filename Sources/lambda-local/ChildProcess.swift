@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -84,5 +85,24 @@ final class ChildProcess: Sendable {
         let signal = status & 0x7f
         if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
         return "killed by signal \(signal)"
+    }
+}
+
+/// SIGINT/SIGTERM: kill the child's process group first (it is not in ours, so the terminal's Ctrl-C
+/// does not reach it), then exit. Runs on a Dispatch queue rather than the event loop so a wedged loop
+/// cannot block shutdown. Kept out of main.swift's top-level code, whose closures would inherit
+/// MainActor isolation and trap when Dispatch calls them on another thread. Keep the result alive.
+func installTerminationHandlers() -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { sig in
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { @Sendable in
+            let pgid = runningChildGroup.withLock { $0 }
+            if pgid > 0 { _ = kill(-pgid, SIGKILL) }
+            log("signal \(sig): stopping")
+            exit(0)
+        }
+        source.resume()
+        return source
     }
 }

@@ -40,6 +40,9 @@ final class Invocation {
     private(set) var status = 0
     private(set) var bodyBytes = 0
     var note: String?
+    /// Set by the relay streaming this invocation's response: pauses reading from the runtime while the
+    /// client cannot take more, so a slow client costs socket buffers rather than our memory.
+    var onClientWritabilityChanged: ((Bool) -> Void)?
 
     init(id: String, traceID: String, event: ByteBuffer, client: FunctionURLHandler) {
         self.id = id
@@ -115,6 +118,7 @@ final class Emulator: @unchecked Sendable {
     }
     private var child: Child?
     private var generation = 0
+    static let initTimeout = TimeAmount.seconds(10)
     private var shuttingDown = false
 
     init(loop: any EventLoop, options: Options, cors: CORSConfig?) {
@@ -154,6 +158,8 @@ final class Emulator: @unchecked Sendable {
     func clientGone(_ invocation: Invocation) {
         loop.preconditionInEventLoop()
         invocation.client = nil
+        // Nobody to wait for any more: drain the runtime at full speed.
+        invocation.onClientWritabilityChanged?(true)
         if invocation.state == .queued {
             queue.removeAll { $0 === invocation }
             invocation.state = .done
@@ -173,8 +179,9 @@ final class Emulator: @unchecked Sendable {
             self.child = child
             log("runtime ready (init \(milliseconds(since: child.started)) ms)")
         }
-        if let current {
+        if let current, current.state == .dispatched {
             // Asking for more work without answering the last is how a runtime says it gave up on it.
+            // (A response still in flight on another connection finishes on its own and then pumps.)
             fail(current, errorType: "Runtime.NoResponse", message: "runtime requested the next event without responding")
         }
         waiter = handler
@@ -329,6 +336,13 @@ final class Emulator: @unchecked Sendable {
             child = Child(process: process, generation: generation, started: .now())
             for invocation in queue { invocation.attemptedSpawn = true }
             log("started child pid \(process.pid): \(options.command.joined(separator: " "))")
+            // Lambda gives init 10 s; without a limit a runtime stuck before /next would hang every client.
+            loop.scheduleTask(in: Self.initTimeout) { [self] in
+                if let child = self.child, child.generation == generation, !child.healthy, !child.condemned {
+                    log("child pid \(child.process.pid) did not call /next within \(Self.initTimeout.nanoseconds / 1_000_000_000) s; killing it")
+                    self.condemnChild()
+                }
+            }
         } catch {
             log("\(error)")
             for invocation in queue { invocation.attemptedSpawn = true }

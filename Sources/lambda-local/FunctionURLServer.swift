@@ -20,6 +20,8 @@ final class FunctionURLHandler: ChannelInboundHandler {
     private var origin: String?
     private var invocation: Invocation?
     private var active = true
+    /// HEAD responses carry headers only; NIO's encoder does not know the method, so we drop the body.
+    private var isHead = false
 
     init(emulator: Emulator) {
         self.emulator = emulator
@@ -36,6 +38,7 @@ final class FunctionURLHandler: ChannelInboundHandler {
             body = nil
             bodyTooLarge = false
             keepAlive = requestHead.isKeepAlive
+            isHead = requestHead.method == .HEAD
             origin = requestHead.headers.first(name: "origin")
             if requestHead.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl waits a second for this before sending bodies over 1 MB.
@@ -85,6 +88,11 @@ final class FunctionURLHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        invocation?.onClientWritabilityChanged?(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Resets from a client that left mid-stream are routine; the invocation carries on without it.
         context.close(promise: nil)
@@ -100,7 +108,7 @@ final class FunctionURLHandler: ChannelInboundHandler {
     }
 
     func sendBodyPart(_ buffer: ByteBuffer) {
-        guard active, let context else { return }
+        guard active, !isHead, let context else { return }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
 
@@ -112,13 +120,14 @@ final class FunctionURLHandler: ChannelInboundHandler {
         var headers = headers
         headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         writeHead(status: status, headers: headers, decorate: true)
-        if body.readableBytes > 0, active, let context {
+        if body.readableBytes > 0, active, !isHead, let context {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         finishResponse()
     }
 
     func abort() {
+        invocation?.onClientWritabilityChanged?(true)
         invocation = nil
         guard active, let context else { return }
         context.close(promise: nil)
@@ -136,6 +145,7 @@ final class FunctionURLHandler: ChannelInboundHandler {
     }
 
     private func finishResponse() {
+        invocation?.onClientWritabilityChanged?(true)
         invocation = nil
         guard active, let context else { return }
         let closeAfter = !keepAlive

@@ -60,6 +60,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
                 emulator.nextRequested(by: self)
             case .response(let relay):
                 let (status, body) = relay.finish(trailers: trailers)
+                relay.releaseBackpressure()
                 respond(status, body)
             case .invocationError(let invocation, let type, let body):
                 emulator.invocationError(invocation, errorType: type, body: body)
@@ -78,6 +79,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         active = false
         if case .response(let relay) = request {
+            relay.releaseBackpressure()
             relay.runtimeVanished()
         }
         request = nil
@@ -104,7 +106,15 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         case (.POST, 3, "invocation", "response"):
             switch emulator.admitResponse(id: parts[1]) {
             case .accepted(let invocation):
-                return .response(ResponseRelay(invocation: invocation, head: head, emulator: emulator))
+                let relay = ResponseRelay(invocation: invocation, head: head, emulator: emulator)
+                if let channel = context?.channel {
+                    invocation.onClientWritabilityChanged = { writable in
+                        // autoRead off stops NIO reading the runtime's socket; TCP then slows the runtime.
+                        try? channel.syncOptions?.setOption(.autoRead, value: writable)
+                        if writable { channel.read() }
+                    }
+                }
+                return .response(relay)
             case .rejected(let status, let body):
                 return .reject(status, body)
             }
@@ -288,6 +298,12 @@ final class ResponseRelay {
         }
         phase = .discarding
         return (runtimeStatus, runtimeAnswer)
+    }
+
+    /// Restores normal reading on the runtime connection (kept alive for its next `/next`) and unhooks it.
+    func releaseBackpressure() {
+        invocation.onClientWritabilityChanged?(true)
+        invocation.onClientWritabilityChanged = nil
     }
 
     /// The runtime's connection closed before the body ended.

@@ -123,20 +123,6 @@ log("Runtime API on 127.0.0.1:\(runtimePort), timeout \(options.timeout)s\(cors 
 // Tests and scripts wait for this exact line; FileHandle writes straight to fd 1, so no flush is needed.
 FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(urlPort)\n".utf8))
 
-// SIGINT/SIGTERM: kill the child's process group first (it is not in ours, so the terminal's Ctrl-C
-// does not reach it), then exit. Done off the event loop so a wedged loop cannot block shutdown.
-var signalSources: [any DispatchSourceSignal] = []
-for sig in [SIGINT, SIGTERM] {
-    signal(sig, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-    source.setEventHandler {
-        let pgid = runningChildGroup.withLock { $0 }
-        if pgid > 0 { _ = kill(-pgid, SIGKILL) }
-        log("signal \(sig): stopping")
-        exit(0)
-    }
-    source.resume()
-    signalSources.append(source)
-}
+let signalSources = installTerminationHandlers()
 
 try? urlChannel.closeFuture.wait()

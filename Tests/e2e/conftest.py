@@ -38,12 +38,13 @@ class LambdaLocal:
         return False
 
     def stop(self):
+        clean = True
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=5)
+                clean = self.proc.wait(timeout=5) == 0
             except subprocess.TimeoutExpired:
-                pass
+                clean = False
         # Belt and braces: the emulator's group, then every child group it reported.
         for pgid in [self.proc.pid] + self.child_pids():
             try:
@@ -51,6 +52,7 @@ class LambdaLocal:
             except (ProcessLookupError, PermissionError):
                 pass
         self.proc.wait(timeout=5)
+        return clean
 
 
 @pytest.fixture
@@ -77,8 +79,9 @@ def lambda_local(tmp_path):
         return instance
 
     yield start
-    for instance in started:
-        instance.stop()
+    # Every test also checks that lambda-local shuts down cleanly on SIGTERM (exit 0, not a crash).
+    unclean = [i.log_path for i in started if not i.stop() and i.proc.returncode not in (0, None)]
+    assert not unclean, f"lambda-local did not exit cleanly on SIGTERM; see {unclean}"
 
 
 @pytest.fixture

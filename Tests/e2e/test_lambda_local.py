@@ -280,6 +280,51 @@ def test_client_disconnect_mid_stream(emu, runtime_log):
     assert len(emu.child_pids()) == 1
 
 
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_slow_client_backpressures_the_runtime(emu, runtime_log):
+    mb = 48
+    baseline = rss_kb(emu.proc.pid)
+    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=30)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.sendall(f"GET /flood?mb={mb} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        time.sleep(2.0)  # not reading: the emulator must stop reading from the runtime, not buffer 48 MB
+        peak = rss_kb(emu.proc.pid)
+        paused_at = time.time()
+        received = 0
+        while True:
+            data = sock.recv(1 << 20)
+            if not data:
+                break
+            received += len(data)
+    finally:
+        sock.close()
+    assert received > mb * 1024 * 1024
+    line = read_log(runtime_log, path="/flood", timeout=30)[0]
+    assert line["status"] == 202
+    assert line["finished_at"] > paused_at, "runtime finished while the client was not reading"
+    assert peak - baseline < 32 * 1024, (baseline, peak)
+
+
+def test_head_request_has_no_body(emu):
+    r = rawhttp.request(emu.port, "HEAD", "/stream?n=2&delay_ms=10")
+    assert r.status == 200 and r.body == b""
+    assert rawhttp.request(emu.port, "GET", "/ok").status == 200
+
+
+def test_missing_command_gives_502_and_keeps_serving(lambda_local):
+    emu = lambda_local(["/nonexistent/runtime-binary"])
+    for _ in range(2):
+        assert rawhttp.request(emu.port, "GET", "/").status == 502
+    assert emu.proc.poll() is None
+
+
 def test_concurrent_requests_are_serialised(emu):
     results = []
 
@@ -316,12 +361,14 @@ def test_child_that_never_initialises_gives_502_and_emulator_survives(lambda_loc
     assert emu.proc.poll() is None
 
 
-def test_sigterm_kills_child(lambda_local):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_kills_child(lambda_local, sig):
     emu = lambda_local(python_runtime())
     assert emu.wait_for_log(r"runtime ready")
     child = emu.child_pids()[0]
-    emu.proc.send_signal(signal.SIGTERM)
-    emu.proc.wait(timeout=5)
+    emu.proc.send_signal(sig)
+    assert emu.proc.wait(timeout=5) == 0, emu.log()
+    assert "stopping" in emu.log()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:

@@ -129,6 +129,16 @@ def handle(api, rid, event):
             time.sleep(0.05)
         status = api.end_stream()
         record(path=path, status=status, sent=n)
+    elif path == "/flood":
+        total = int(q.get("mb", "48")) * 1024 * 1024
+        piece = b"z" * 65536
+        api.start_stream(rid)
+        api.chunk(prelude(200, {"content-type": "application/octet-stream"}))
+        api.chunk(b"\0" * 8)
+        for _ in range(total // len(piece)):
+            api.chunk(piece)
+        status = api.end_stream()
+        record(path=path, status=status, finished_at=time.time())
     elif path == "/late-response":
         # Answer, then try to answer the same invocation again and an unknown one.
         status1, _ = api.post(f"invocation/{rid}/response", b'"done"')
