@@ -5,8 +5,6 @@ import pathlib
 import re
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 
 import pytest
@@ -88,6 +86,3 @@ def lambda_local(tmp_path):
 def runtime_log(tmp_path):
     return tmp_path / "runtime.jsonl"
 
-
-def python_runtime(script="test_runtime.py"):
-    return [sys.executable, "-u", str(RUNTIMES / script)]

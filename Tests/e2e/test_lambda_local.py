@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import pathlib
 import signal
 import socket
 import sys
@@ -12,7 +13,13 @@ import time
 import pytest
 
 import rawhttp
-from conftest import RUNTIMES, python_runtime
+
+# Not imported from conftest: another conftest.py (Tests/e2e/agentcore) can shadow that module name.
+RUNTIMES = pathlib.Path(__file__).resolve().parent / "runtimes"
+
+
+def python_runtime(script="test_runtime.py"):
+    return [sys.executable, "-u", str(RUNTIMES / script)]
 
 
 def read_log(log_file, timeout=10.0, count=1, **match):
