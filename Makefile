@@ -52,8 +52,9 @@ test-e2e: venv
 ## run: serve bootstrap under lambda-local with the demo agent on 127.0.0.1:$(PORT).
 run: build
 	@echo
-	@echo "Try (in another terminal):"
-	@echo "  curl -N -X POST 'http://127.0.0.1:$(PORT)/echo?delay_ms=300' -d 'frames arrive one by one'"
+	@echo "AgentStream is starting on http://127.0.0.1:$(PORT) with the local demo agent. Try, in another terminal:"
+	@echo
+	@echo "  curl -N -X POST http://127.0.0.1:$(PORT)/ -H 'content-type: application/json' -d '{\"prompt\":\"Flight EY123 delayed 2 hours due to weather\"}'"
 	@echo
 	$(BIN)/lambda-local --port $(PORT) --demo-agent -- $(BIN)/bootstrap
 
