@@ -78,6 +78,10 @@ public struct GatewayConfig: Sendable {
     public var logLevel: LogLevel
     /// The raw environment, for settings owned by other parts (auth, credentials store).
     public var environment: [String: String]
+    /// `AUTH_MODE` and `JWT_*`.
+    public var auth: AuthConfig
+    /// Per-user AWS credentials store (`SUPABASE_*`, `CREDENTIALS_TABLE`); nil when off.
+    public var credentialStore: CredentialStoreConfig?
 
     /// Reads and validates the configuration; the error names the offending variable.
     public init(environment env: [String: String]) throws(ConfigError) {
@@ -157,6 +161,8 @@ public struct GatewayConfig: Sendable {
         case "error": logLevel = .error
         default: throw ConfigError("LOG_LEVEL", "must be one of debug, info, warn, error")
         }
+        auth = try AuthConfig(environment: env)
+        credentialStore = try CredentialStoreConfig.from(environment: env, authEnabled: auth.enabled)
     }
 
     /// The target of `name`, if configured.

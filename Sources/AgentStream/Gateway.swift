@@ -12,6 +12,9 @@ public struct Gateway: LambdaHandler {
     let logger: Logger
     let upstreams: [String: any AgentUpstream]
     let relay: Relay
+    let auth: Authenticator
+    let credentials: CredentialStore?
+    let health: HealthChecker
 
     /// A gateway for `config`; upstream clients are created once and reused across invocations.
     public init(config: GatewayConfig) {
@@ -27,11 +30,14 @@ public struct Gateway: LambdaHandler {
                 upstreams[name] = AgentCoreUpstream(
                     arn: arn, qualifier: config.qualifier, endpoint: config.agentCoreEndpoint, region: config.region,
                     credentials: { AWSCredentials.fromProcessEnvironment() })
-            case .mastra:
-                break  // wired in by the Mastra upstream
+            case .mastra(let agentID):
+                upstreams[name] = MastraUpstream(baseURL: config.mastraURL, agentID: agentID)
             }
         }
         self.upstreams = upstreams
+        auth = Authenticator(config: config.auth, logger: logger)
+        credentials = config.credentialStore.map { CredentialStore(config: $0) }
+        health = HealthChecker(agents: config.agents, upstreams: upstreams, agentCoreEndpoint: config.agentCoreEndpoint)
     }
 
     public func handle(event: [UInt8], context: LambdaContext, writer: LambdaResponseWriter) async throws {
@@ -54,7 +60,19 @@ public struct Gateway: LambdaHandler {
         do {
             switch (request.method, request.rawPath) {
             case ("POST", "/"), ("POST", "/invoke"):
-                try await invoke(request, context: context, writer: writer, startNs: startNs, stats: &stats, fields: &fields)
+                let caller = try await authenticate(request, fields: &fields)
+                try await invoke(request, caller: caller, context: context, writer: writer, startNs: startNs, stats: &stats, fields: &fields)
+            case ("POST", "/api/streaming/stream"):
+                let caller = try await authenticate(request, fields: &fields)
+                try await stream(request, caller: caller, context: context, writer: writer, startNs: startNs, stats: &stats, fields: &fields)
+            case ("GET", "/api/streaming/agents"), ("GET", "/agents"):
+                _ = try await authenticate(request, fields: &fields)
+                try await respondJSON(writer, status: 200, body: StreamingAPI.agentsBody(config.agents.map(\.name)))
+            case ("GET", "/api/streaming/health"), ("GET", "/health"):
+                // No auth: load balancers and uptime checks call it; it reveals only reachability.
+                let report = await health.report()
+                fields["health"] = report["status"] ?? .null
+                try await respondJSON(writer, status: 200, body: report, headers: [("cache-control", "no-store")])
             case ("OPTIONS", _):
                 // The Function URL's CORS config answers preflights; one that reaches us gets an empty 204.
                 stats.status = 204
@@ -69,9 +87,69 @@ public struct Gateway: LambdaHandler {
         }
     }
 
+    /// The caller, or a 401/503 failure; logs only the outcome, never the token.
+    func authenticate(_ request: FunctionURLRequest, fields: inout [String: JSONValue]) async throws(HTTPFailure) -> Caller {
+        do {
+            let caller = try await auth.authenticate(request)
+            if let user = caller.userID { fields["user_id"] = .string(user) }
+            return caller
+        } catch {
+            if error.status == 401, let reason = error.body["message"] { fields["auth_error"] = reason }
+            throw error
+        }
+    }
+
+    /// Headers carrying the caller's AWS credentials to `target`, when the credentials store is on.
+    func credentialHeaders(for caller: Caller, target: AgentTarget) async throws(HTTPFailure) -> [(String, String)] {
+        guard let credentials, let user = caller.userID else { return [] }
+        let creds = try await credentials.credentials(userID: user)
+        switch target {
+        case .agentCore: return creds.agentCoreHeaders(defaultRegion: config.region)
+        case .mastra: return creds.mastraHeaders(defaultRegion: config.region)
+        }
+    }
+
+    /// What the agent learns about the caller (Mastra's runtimeContext keys).
+    static func requestContext(_ caller: Caller, _ request: FunctionURLRequest) -> [String: JSONValue] {
+        [
+            "user-id": .string(caller.userID ?? "anonymous"), "user-tier": .string(caller.tier),
+            "language": .string(StreamingAPI.language(acceptLanguage: request.headers["accept-language"])),
+            "is-authenticated": .bool(caller.isAuthenticated),
+        ]
+    }
+
+    /// `POST /api/streaming/stream`: chat messages to a named agent, as SSE or plain text.
+    func stream(
+        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: LambdaResponseWriter, startNs: UInt64,
+        stats: inout RelayStats, fields: inout [String: JSONValue]
+    ) async throws {
+        let body = try Self.jsonObjectBody(request)
+        let req = try StreamingAPI.parse(body, target: config.target(named:))
+        guard let upstream = upstreams[req.agentName], let target = config.target(named: req.agentName) else {
+            throw HTTPFailure.notFound("unknown agent '\(req.agentName)'")
+        }
+        let sessionID = req.threadID ?? SessionID.generate()
+        var extra = req.options
+        if let t = req.threadID { extra["threadId"] = .string(t) }
+        if let r = req.runID { extra["runId"] = .string(r) }
+        // Memory is scoped by resource; the signed-in user is the natural one when the client names none.
+        if let r = req.resourceID ?? caller.userID { extra["resourceId"] = .string(r) }
+        let format: RelayFormat = StreamingAPI.wantsSSE(accept: request.headers["accept"]) ? .sse : .text
+        fields["session_id"] = .string(sessionID)
+        fields["agent"] = .string(req.agentName)
+        fields["format"] = .string(format == .sse ? "sse" : "text")
+        let headers = try await credentialHeaders(for: caller, target: target)
+        var call = AgentCall(
+            agentName: req.agentName, sessionID: sessionID, userID: caller.userID, traceID: context.traceID, prompt: req.prompt,
+            messages: .array(req.messages), extra: extra, headers: headers)
+        call.requestContext = Self.requestContext(caller, request)
+        try await relay.run(
+            call: call, upstream: upstream, format: format, context: context, writer: writer, startNs: startNs, stats: &stats)
+    }
+
     /// `POST /` and `POST /invoke`: `{"prompt", "session_id"?, "agent"?}` streamed as SSE.
     func invoke(
-        _ request: FunctionURLRequest, context: LambdaContext, writer: LambdaResponseWriter, startNs: UInt64,
+        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: LambdaResponseWriter, startNs: UInt64,
         stats: inout RelayStats, fields: inout [String: JSONValue]
     ) async throws {
         let body = try Self.jsonObjectBody(request)
@@ -103,15 +181,23 @@ public struct Gateway: LambdaHandler {
         guard bad.isEmpty, let prompt else {
             throw HTTPFailure.validation(problems.joined(separator: "; "), fields: bad)
         }
-        guard let upstream = upstreams[agentName] else {
+        guard let upstream = upstreams[agentName], let target = config.target(named: agentName) else {
             throw HTTPFailure.notFound("unknown agent '\(agentName)'; GET /api/streaming/agents lists the configured agents")
         }
         fields["session_id"] = .string(sessionID)
         fields["agent"] = .string(agentName)
         var extra = body
         for key in ["prompt", "session_id", "agent"] { extra[key] = nil }
-        let call = AgentCall(
-            agentName: agentName, sessionID: sessionID, traceID: context.traceID, prompt: prompt, extra: extra)
+        if case .mastra = target {
+            // Mastra keeps conversation state by thread; a client-chosen session id names it.
+            if body["session_id"]?.stringValue != nil { extra["threadId"] = .string(sessionID) }
+            if extra["resourceId"] == nil, let user = caller.userID { extra["resourceId"] = .string(user) }
+        }
+        let headers = try await credentialHeaders(for: caller, target: target)
+        var call = AgentCall(
+            agentName: agentName, sessionID: sessionID, userID: caller.userID, traceID: context.traceID, prompt: prompt,
+            extra: extra, headers: headers)
+        call.requestContext = Self.requestContext(caller, request)
         try await relay.run(
             call: call, upstream: upstream, format: .sse, context: context, writer: writer, startNs: startNs, stats: &stats)
     }

@@ -81,6 +81,9 @@ public struct AgentCall: Sendable {
     public var extra: [String: JSONValue]
     /// Headers for the upstream request (e.g. per-user credentials); values are secrets, never logged.
     public var headers: [(String, String)]
+    /// Facts about the caller for the agent's context (Mastra `runtimeContext`: `user-id`, `user-tier`,
+    /// `language`, `is-authenticated`).
+    public var requestContext: [String: JSONValue] = [:]
 
     /// A call with the given parts; `messages`, `extra` and `headers` default to empty.
     public init(
