@@ -18,7 +18,7 @@ import rawhttp
 RUNTIMES = pathlib.Path(__file__).resolve().parent / "runtimes"
 
 
-def python_runtime(script="test_runtime.py"):
+def python_runtime(script="scenario_runtime.py"):
     return [sys.executable, "-u", str(RUNTIMES / script)]
 
 
