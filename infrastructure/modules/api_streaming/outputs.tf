@@ -1,0 +1,29 @@
+output "invoke_url" {
+  description = "The Function URL (always ends with /). POST / with {\"prompt\": ...} streams SSE."
+  value       = endswith(aws_lambda_function_url.this.function_url, "/") ? aws_lambda_function_url.this.function_url : "${aws_lambda_function_url.this.function_url}/"
+}
+
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "role_arn" {
+  description = "ARN of the execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch Logs group of the function."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "agentcore_runtime_arns" {
+  description = "AgentCore runtimes the role may invoke."
+  value       = local.agentcore_arns
+}
