@@ -1,0 +1,1 @@
+"""Loopback fakes of the services the streaming API talks to (Mastra, PostgREST, a JWKS host, AgentCore)."""
