@@ -6,7 +6,7 @@ SWIFT ?= swift
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 9000
-BIN := .build/debug
+BIN := $(CURDIR)/.build/debug
 
 export PATH := /opt/swift/usr/bin:$(PATH)
 
