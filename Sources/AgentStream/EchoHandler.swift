@@ -22,7 +22,7 @@ public struct EchoHandler: LambdaHandler {
             try await writer.write(SSE.metadata(requestID: context.requestID, sessionID: "echo", agent: "echo"))
             let words = String(decoding: request.body, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
             for (i, word) in words.enumerated() {
-                if delayMs > 0 { try await Task.sleep(nanoseconds: delayMs * 1_000_000) }
+                if delayMs > 0, i > 0 { try await Task.sleep(nanoseconds: delayMs * 1_000_000) }
                 try await writer.write(SSE.chunk(text: String(word)))
                 if i == 0, query["fail"] == "after" {
                     // The in-band frame is what a browser sees; the thrown error becomes the trailers.
