@@ -86,3 +86,20 @@ def lambda_local(tmp_path):
 def runtime_log(tmp_path):
     return tmp_path / "runtime.jsonl"
 
+
+@pytest.fixture
+def mastra():
+    """A Mastra-compatible server speaking both wire formats (Tests/e2e/fakes/mastra_server.py)."""
+    from fakes.mastra_server import FakeMastra
+
+    with FakeMastra() as m:
+        yield m
+
+
+@pytest.fixture
+def agentcore():
+    """A recording AgentCore endpoint (Tests/e2e/fakes/agentcore_server.py)."""
+    from fakes.agentcore_server import FakeAgentCore
+
+    with FakeAgentCore() as a:
+        yield a

@@ -7,6 +7,7 @@
     gw.close()
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -113,3 +114,23 @@ class GatewayProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
         self.stub.close()
+
+
+@contextlib.contextmanager
+def gateway_starter(log_root, base_env):
+    """Yields `start(**env)`, which runs a GatewayProcess on FUNCTION_AWS_ENV + base_env + env; all stop at exit."""
+    started = []
+
+    def start(**env):
+        merged = dict(FUNCTION_AWS_ENV)
+        merged.update(base_env)
+        merged.update(env)
+        gw = GatewayProcess(merged, log_root / f"gw{len(started)}")
+        started.append(gw)
+        return gw
+
+    try:
+        yield start
+    finally:
+        for gw in started:
+            gw.close()

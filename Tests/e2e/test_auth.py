@@ -6,10 +6,8 @@ import time
 
 import pytest
 
-from fakes.agentcore_server import FakeAgentCore
 from fakes.jwks_server import FakeJWKS
-from fakes.mastra_server import FakeMastra
-from gateway_harness import FUNCTION_AWS_ENV, TEST_ARN, GatewayProcess
+from gateway_harness import TEST_ARN, gateway_starter
 from jwt_keys import APP_ORIGIN, ISSUER, Issuer, hs256_with_public_key, unsigned_token
 
 SSE = {"accept": "text/event-stream"}
@@ -27,36 +25,13 @@ def ec_issuer():
 
 
 @pytest.fixture
-def mastra():
-    with FakeMastra() as m:
-        yield m
-
-
-@pytest.fixture
-def agentcore():
-    with FakeAgentCore() as a:
-        yield a
-
-
-@pytest.fixture
 def gateway(tmp_path, mastra, agentcore):
-    gws = []
-
-    def start(**env):
-        base = dict(FUNCTION_AWS_ENV)
-        base.update({
+    with gateway_starter(tmp_path, {
             "AGENTCORE_RUNTIME_ARN": TEST_ARN, "AGENTCORE_ENDPOINT": agentcore.url, "MASTRA_AGENT_URL": mastra.url,
             "AGENTS": json.dumps({"weather": {"mastra": "weatherAgent"}}), "AUTH_MODE": "jwt",
             "JWT_ISSUER": ISSUER, "JWT_AUTHORIZED_PARTIES": f"{APP_ORIGIN},https://other.test.example", "LOG_LEVEL": "debug",
-        })
-        base.update(env)
-        gw = GatewayProcess(base, tmp_path / f"gw{len(gws)}")
-        gws.append(gw)
-        return gw
-
-    yield start
-    for gw in gws:
-        gw.close()
+    }) as start:
+        yield start
 
 
 def bearer(token):

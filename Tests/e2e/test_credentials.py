@@ -8,7 +8,7 @@ import pytest
 from fakes.agentcore_server import FakeAgentCore
 from fakes.mastra_server import FakeMastra
 from fakes.postgrest_server import FakePostgREST
-from gateway_harness import FUNCTION_AWS_ENV, TEST_ARN, GatewayProcess
+from gateway_harness import FUNCTION_AWS_ENV, TEST_ARN, gateway_starter
 from jwt_keys import Issuer
 
 SSE = {"accept": "text/event-stream"}
@@ -37,24 +37,13 @@ def servers():
 @pytest.fixture
 def gateway(tmp_path, servers, issuer):
     mastra, agentcore, store = servers
-    gws = []
-
-    def start(**env):
-        base = dict(FUNCTION_AWS_ENV)
-        base.update({
+    with gateway_starter(tmp_path, {
             "AGENTCORE_RUNTIME_ARN": TEST_ARN, "AGENTCORE_ENDPOINT": agentcore.url, "MASTRA_AGENT_URL": mastra.url,
             "AGENTS": json.dumps({"weather": {"mastra": "weatherAgent"}, "failing": {"mastra": "sseFailingAgent"}}),
             "AUTH_MODE": "jwt", "JWT_PUBLIC_KEY_PEM": issuer.pem,
             "SUPABASE_URL": store.url, "SUPABASE_KEY": SUPABASE_KEY, "CREDENTIALS_TABLE": TABLE, "LOG_LEVEL": "debug",
-        })
-        base.update(env)
-        gw = GatewayProcess(base, tmp_path / f"gw{len(gws)}")
-        gws.append(gw)
-        return gw
-
-    yield start
-    for gw in gws:
-        gw.close()
+    }) as start:
+        yield start
 
 
 def headers_for(issuer, sub, **extra):

@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from fakes.agentcore_server import FakeAgentCore
-from fakes.mastra_server import FakeMastra
-from gateway_harness import FUNCTION_AWS_ENV, TEST_ARN, GatewayProcess
+from gateway_harness import TEST_ARN, gateway_starter
 
 AGENTS = {
     "weather": {"mastra": "weatherAgent"},
@@ -21,35 +19,12 @@ MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "conten
 
 
 @pytest.fixture
-def mastra():
-    with FakeMastra() as m:
-        yield m
-
-
-@pytest.fixture
-def agentcore():
-    with FakeAgentCore() as a:
-        yield a
-
-
-@pytest.fixture
 def gateway(tmp_path, mastra, agentcore):
-    gws = []
-
-    def start(**env):
-        base = dict(FUNCTION_AWS_ENV)
-        base.update({
+    with gateway_starter(tmp_path, {
             "AGENTCORE_RUNTIME_ARN": TEST_ARN, "AGENTCORE_ENDPOINT": agentcore.url, "MASTRA_AGENT_URL": mastra.url,
             "AGENTS": json.dumps(AGENTS), "LOG_LEVEL": "debug",
-        })
-        base.update(env)
-        gw = GatewayProcess(base, tmp_path / f"gw{len(gws)}")
-        gws.append(gw)
-        return gw
-
-    yield start
-    for gw in gws:
-        gw.close()
+    }) as start:
+        yield start
 
 
 def test_agents_lists_configured_names_on_both_paths(gateway):
