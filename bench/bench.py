@@ -1,0 +1,1070 @@
+#!/usr/bin/env python3
+"""AgentStream benchmark harness (issue 6, DESIGN.md §7). Python stdlib only; stubs on raw sockets.
+
+    bench/bench.py [--quick] --bootstrap BIN --lambda-local BIN [--zip ZIP] [--peer-python PY]
+                   [--out DIR] [--results FILE] [--command TEXT]
+
+Figures, each with min / median / p99 over repeated runs (p99 = nearest rank):
+  cold init        launcher reads CLOCK_MONOTONIC and execve()s the runtime; the Runtime API stub stamps the
+                   arrival of the complete `GET /next` head (same clock). Same method for the C floor and the peer.
+  first / warm     stub sends the /next answer → stub has read the whole response (chunked terminator or
+  invoke           Content-Length body). Echo handler (`AGENTSTREAM_HANDLER=echo`, POST /echo, 6 frames).
+  added TTFB       client → lambda-local → bootstrap → upstream stub vs client → upstream stub, interleaved
+                   pairs; time from connect to the first agent event (`data:` direct, first `chunk` frame relayed).
+  relay            gateway with an AgentCore-compatible upstream stub (separate process) and the recording
+                   Runtime API stub: per-frame latency (upstream write → stub/client read), frames/s for 64-byte
+                   frames, MB/s for 64 KiB frames, bootstrap CPU time per frame.
+  memory           VmHWM after relaying 10 MiB in a fresh process; VmRSS growth from 1,000 to 10,000 invocations.
+  size             stripped binary and zip; ldd list.
+  instructions     callgrind total Ir of two runs relaying N1 and N2 frames: (Ir2 - Ir1) / (N2 - N1).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench-x"
+SEQ = re.compile(rb"f(\d{7})-")
+
+
+def now():
+    return time.monotonic_ns()
+
+
+def summary(values):
+    """min / median / p99 (nearest rank) / n of a list of numbers."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = max(0, min(len(v) - 1, int(-(-0.99 * len(v) // 1)) - 1))
+    return {"min": v[0], "median": statistics.median(v), "p99": v[k], "n": len(v)}
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# raw-socket plumbing
+
+
+class Conn:
+    """Buffered reads over a socket; `t` is the monotonic time of the last recv."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
+        self.t = 0
+
+    def fill(self):
+        d = self.sock.recv(1 << 18)
+        self.t = now()
+        if not d:
+            raise EOFError("peer closed")
+        self.buf += d
+
+    def read_until(self, delim):
+        start = 0
+        while True:
+            i = self.buf.find(delim, start)
+            if i >= 0:
+                out = bytes(self.buf[: i + len(delim)])
+                del self.buf[: i + len(delim)]
+                return out
+            start = max(0, len(self.buf) - len(delim))
+            self.fill()
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+
+def parse_head(head):
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    return method, path, headers
+
+
+def parse_chunked(data):
+    """Chunk payloads of a complete chunked body (bytes), and the trailer block."""
+    out, i = [], 0
+    while True:
+        j = data.index(b"\r\n", i)
+        size = int(data[i:j].split(b";")[0], 16)
+        i = j + 2
+        if size == 0:
+            return out, bytes(data[i:])
+        out.append(bytes(data[i : i + size]))
+        i += size + 2
+
+
+def listener():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(128)
+    return s
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+# ----------------------------------------------------------------------------------------------
+# the recording Runtime API stub (in this process)
+
+
+def url_event(method, path, body, query=""):
+    return json.dumps(
+        {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": {"content-type": "application/json", "host": "bench.lambda-url.us-east-1.on.aws"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "bench",
+                "domainName": "bench.lambda-url.us-east-1.on.aws",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
+                "requestId": "bench",
+                "routeKey": "$default",
+                "stage": "$default",
+                "timeEpoch": int(time.time() * 1000),
+            },
+            "body": body,
+            "isBase64Encoded": False,
+        }
+    ).encode()
+
+
+class RuntimeStub:
+    """Serves queued events on GET /next and records responses. One stub per runtime process.
+
+    Response sink modes: "parse" reads chunk by chunk, stamping each chunk with the recv that completed
+    it; "bulk" reads as fast as it can and only watches for the terminating chunk (throughput runs)."""
+
+    def __init__(self):
+        self.sock = listener()
+        self.port = self.sock.getsockname()[1]
+        self.events = queue.Queue()
+        self.next_times = queue.Queue()
+        self.records = queue.Queue()
+        self.modes = {}
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def push(self, event, mode="parse"):
+        rid = str(uuid.uuid4())
+        self.modes[rid] = mode
+        self.events.put((rid, event))
+        return rid
+
+    def close(self):
+        self.closed = True
+        for _ in range(8):
+            self.events.put(None)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def invoke(self, event, mode="parse", timeout=120):
+        self.push(event, mode)
+        return self.records.get(timeout=timeout)
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, sock):
+        c = Conn(sock)
+        try:
+            while True:
+                head = c.read_until(b"\r\n\r\n")
+                t_head = c.t
+                method, path, headers = parse_head(head)
+                if path.endswith("/invocation/next"):
+                    self.next_times.put(t_head)
+                    ev = self.events.get()
+                    if ev is None:
+                        sock.close()
+                        return
+                    rid, body = ev
+                    deadline = int(time.time() * 1000) + 600_000
+                    hdr = (
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        f"Lambda-Runtime-Aws-Request-Id: {rid}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\n"
+                        "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n"
+                        "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n"
+                    )
+                    self.modes[rid] = (self.modes.get(rid, "parse"), now())  # before send: a preemption after it would hide the reply
+                    sock.sendall(hdr.encode() + body)
+                    continue
+                if headers.get("expect", "").lower() == "100-continue":
+                    sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                rid = path.split("/invocation/")[1].split("/")[0] if "/invocation/" in path else "init"
+                mode, t_sent = self.modes.pop(rid, ("parse", 0))
+                rec = {"rid": rid, "path": path, "t_sent": t_sent, "headers": headers}
+                if headers.get("transfer-encoding", "").lower() == "chunked":
+                    if mode == "bulk":
+                        data, rec["t_end"] = self._read_bulk(c)
+                        rec["chunks"], rec["trailers"] = parse_chunked(data)
+                        rec["chunk_times"] = None
+                    else:
+                        chunks, times = [], []
+                        while True:
+                            size = int(c.read_until(b"\r\n").split(b";")[0], 16)
+                            if size == 0:
+                                trailers = b""
+                                while True:  # trailer lines, then an empty line
+                                    line = c.read_until(b"\r\n")
+                                    if line == b"\r\n":
+                                        break
+                                    trailers += line
+                                rec["trailers"] = trailers
+                                break
+                            chunks.append(c.read_exact(size))
+                            times.append(c.t)
+                            c.read_exact(2)
+                        rec["chunks"], rec["chunk_times"], rec["t_end"] = chunks, times, c.t
+                else:
+                    rec["body"] = c.read_exact(int(headers.get("content-length", "0")))
+                    rec["t_end"] = c.t
+                sock.sendall(b'HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"status":"OK"}\n')
+                self.records.put(rec)
+        except (EOFError, OSError):
+            pass
+        finally:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _read_bulk(c):
+        acc = c.buf
+        c.buf = bytearray()
+        buf = bytearray(1 << 20)
+        mv = memoryview(buf)
+        t = now()
+        while True:
+            if acc.endswith(b"\r\n\r\n") and (acc.endswith(b"\r\n0\r\n\r\n") or acc.rfind(b"\r\n0\r\n", max(0, len(acc) - 8192)) >= 0):
+                return acc, t
+            n = c.sock.recv_into(buf)
+            t = now()
+            if n == 0:
+                raise EOFError("closed mid-body")
+            acc += mv[:n]
+
+
+# ----------------------------------------------------------------------------------------------
+# the AgentCore-compatible upstream stub (its own process: `bench.py _upstream`)
+
+
+def sse_frame(k, size):
+    pad = size - 19  # data: "fNNNNNNN-<pad>"\n\n
+    return b'data: "f%07d-' % k + b"x" * max(pad, 0) + b'"\n\n'
+
+
+def upstream_main():
+    srv = listener()
+    print(srv.getsockname()[1], flush=True)
+    stamps = {}
+    blobs = {}
+
+    def watch_parent():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+    def serve(s):
+        try:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            c = Conn(s)
+            method, path, headers = parse_head(c.read_until(b"\r\n\r\n"))
+            body = c.read_exact(int(headers.get("content-length", "0")))
+            if path.startswith("/_stamps"):
+                tag = path.split("id=", 1)[1]
+                out = json.dumps(stamps.pop(tag, [])).encode()
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(out) + out)
+                return
+            if method != "POST" or "/invocations" not in path:
+                s.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            b = json.loads(body).get("bench", {})
+            frames, size, interval = int(b.get("frames", 3)), int(b.get("size", 64)), int(b.get("interval_us", 0))
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+            ts = []
+            if interval <= 0:
+                key = (frames, size)
+                if key not in blobs:
+                    blobs[key] = b"".join(sse_frame(k, size) for k in range(frames))
+                t = now()
+                s.sendall(head + blobs[key])
+                ts.append(t)
+            else:
+                due = now()
+                for k in range(frames):
+                    f = sse_frame(k, size)
+                    while now() < due:
+                        pass  # spin: a sleep would add its own wake-up jitter to the spacing, not to the latency
+                    t = now()
+                    s.sendall(head + f if k == 0 else f)
+                    ts.append(t)
+                    due = t + interval * 1000
+            if b.get("id"):
+                stamps[b["id"]] = ts
+            s.shutdown(socket.SHUT_WR)
+            try:
+                while s.recv(65536):
+                    pass
+            except OSError:
+                pass
+        except (EOFError, OSError, ValueError):
+            pass
+        finally:
+            s.close()
+
+    while True:
+        s, _ = srv.accept()
+        threading.Thread(target=serve, args=(s,), daemon=True).start()
+
+
+class Upstream:
+    def __init__(self, out_dir):
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "_upstream"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.port = int(self.proc.stdout.readline())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stamps(self, tag):
+        s = connect(self.port)
+        s.sendall(f"GET /_stamps?id={tag} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        c = Conn(s)
+        _, _, headers = parse_head(c.read_until(b"\r\n\r\n"))
+        data = c.read_exact(int(headers["content-length"]))
+        s.close()
+        return json.loads(data)
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def invocation_path():
+    from urllib.parse import quote
+
+    return "/runtimes/" + quote(ARN, safe="") + "/invocations?qualifier=DEFAULT"
+
+
+# ----------------------------------------------------------------------------------------------
+# processes
+
+
+class Runtime:
+    """A runtime process started through the launcher; `t_exec` is the CLOCK_MONOTONIC mark before execve."""
+
+    def __init__(self, bench, argv, env, cwd=None, valgrind=None):
+        r, w = os.pipe()
+        full = [bench.launcher, str(w)] + (valgrind or []) + argv
+        self.log = open(os.path.join(bench.out, "runtime.log"), "ab")
+        self.proc = subprocess.Popen(full, env=env, cwd=cwd, pass_fds=(w,), stdout=self.log, stderr=self.log)
+        os.close(w)
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = os.read(r, 64)
+            if not chunk:
+                break
+            data += chunk
+        os.close(r)
+        self.t_exec = int(data)
+        self.pid = self.proc.pid
+
+    def status(self, field):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])  # kB
+        return None
+
+    def cpu_ns(self):
+        """CPU time of every thread so far (ns, from /proc/PID/task/*/schedstat)."""
+        total = 0
+        for tid in os.listdir(f"/proc/{self.pid}/task"):
+            try:
+                with open(f"/proc/{self.pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError):
+                pass
+        return total
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+
+def wait_next(stub, rt, timeout):
+    """Waits for the first GET /next; False when the process died first or the time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stub.next_times.get(timeout=0.2)
+            return True
+        except queue.Empty:
+            if rt.proc.poll() is not None:
+                return False
+    return False
+
+
+def base_env(extra):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "TZ": "UTC"}
+    env.update(extra)
+    return env
+
+
+def gateway_env(upstream, runtime_api):
+    return base_env(
+        {
+            "AWS_LAMBDA_RUNTIME_API": runtime_api,
+            "AGENTCORE_RUNTIME_ARN": ARN,
+            "AGENTCORE_ENDPOINT": upstream.url,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "AKIDBENCHBENCHBENCH0",
+            "AWS_SECRET_ACCESS_KEY": "benchbenchbenchbenchbenchbenchbenchbench",
+            "AWS_LAMBDA_FUNCTION_NAME": "bench",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        }
+    )
+
+
+def relay_event(frames, size, interval_us=0, tag=None):
+    body = {"prompt": "bench", "bench": {"frames": frames, "size": size, "interval_us": interval_us}}
+    if tag:
+        body["bench"]["id"] = tag
+    return url_event("POST", "/", json.dumps(body))
+
+
+ECHO_TEXT = "the quick brown fox jumps"  # 5 words: metadata + 5 chunks + complete = 7 frames
+
+
+def echo_event():
+    return url_event("POST", "/echo", ECHO_TEXT)
+
+
+def check_echo(rec, streamed):
+    if streamed:
+        body = b"".join(rec["chunks"][2:])
+    else:
+        body = json.loads(rec["body"])["body"].encode()
+    n = body.count(b'"type":"chunk"')
+    if n != 5 or b'"type":"complete"' not in body:
+        raise RuntimeError(f"unexpected echo response: {body[:400]!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# the benchmark
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.out = os.path.abspath(args.out)
+        os.makedirs(self.out, exist_ok=True)
+        open(os.path.join(self.out, "runtime.log"), "wb").close()
+        self.bootstrap = os.path.abspath(args.bootstrap)
+        self.lambda_local = os.path.abspath(args.lambda_local)
+        self.results = {}
+        self.notes = []
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def build_helpers(self):
+        src = os.path.join(HERE, "helpers.c")
+        self.launcher = os.path.join(self.out, "launcher")
+        subprocess.run(["cc", "-O2", "-o", self.launcher, src], check=True)
+        self.cfloor = os.path.join(self.out, "cfloor")
+        prefix = os.path.join(ROOT, ".build-curl", "prefix")
+        env = dict(os.environ)
+        if os.path.exists(os.path.join(prefix, "lib", "libcurl.a")):
+            env["PKG_CONFIG_PATH"] = os.path.join(prefix, "lib", "pkgconfig")
+            self.cfloor_curl = "minimal static libcurl (.build-curl/prefix), OpenSSL dynamic — same as the release bootstrap"
+        else:
+            self.cfloor_curl = "system libcurl (libcurl4-openssl-dev, dynamic)"
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libcurl"], env=env, capture_output=True, text=True, check=True).stdout.split()
+        subprocess.run(["cc", "-O2", "-DCFLOOR", "-o", self.cfloor, src] + flags, check=True)
+
+    def record(self, key, value):
+        self.results[key] = value
+        if isinstance(value, dict) and "median" in value:
+            log(f"{key}: min {value['min']:.3f} median {value['median']:.3f} p99 {value['p99']:.3f} (n={value['n']})")
+        else:
+            log(f"{key}: {value}")
+
+    # -- cold init and invoke ------------------------------------------------------------------
+
+    def cold_run(self, kind):
+        """One cold start: returns (init ms, first invoke ms or None)."""
+        stub = RuntimeStub()
+        if kind == "bootstrap":
+            rt = Runtime(self, [self.bootstrap], base_env({"AWS_LAMBDA_RUNTIME_API": stub.address, "AGENTSTREAM_HANDLER": "echo"}))
+        elif kind == "cfloor":
+            rt = Runtime(self, [self.cfloor], base_env({"AWS_LAMBDA_RUNTIME_API": stub.address}))
+        else:
+            rt = Runtime(
+                self,
+                [self.args.peer_python, "-m", "awslambdaric", "peer_handler.echo"],
+                base_env({"AWS_LAMBDA_RUNTIME_API": stub.address, "AWS_LAMBDA_FUNCTION_NAME": "bench", "PYTHONDONTWRITEBYTECODE": "1"}),
+                cwd=HERE,
+            )
+        try:
+            t_next = stub.next_times.get(timeout=30)
+            init = (t_next - rt.t_exec) / 1e6
+            first = None
+            if kind != "cfloor":
+                try:
+                    rec = stub.invoke(echo_event(), timeout=30)
+                except queue.Empty:
+                    raise RuntimeError(f"{kind}: no response to the first invocation (see {self.out}/runtime.log)") from None
+                check_echo(rec, kind == "bootstrap")
+                first = (rec["t_end"] - rec["t_sent"]) / 1e6
+            return init, first
+        finally:
+            rt.kill()
+            stub.close()
+
+    def bench_cold(self):
+        runs = 5 if self.quick else 40
+        kinds = ["bootstrap", "cfloor", "peer"]
+        for k in kinds:  # warm the page cache; not recorded
+            self.cold_run(k)
+        data = {k: ([], []) for k in kinds}
+        for _ in range(runs):
+            for k in kinds:
+                init, first = self.cold_run(k)
+                data[k][0].append(init)
+                if first is not None:
+                    data[k][1].append(first)
+        self.record("cold_init_ms", summary(data["bootstrap"][0]))
+        self.record("cold_init_cfloor_ms", summary(data["cfloor"][0]))
+        self.record("cold_init_peer_ms", summary(data["peer"][0]))
+        self.record("first_invoke_ms", summary(data["bootstrap"][1]))
+        self.record("first_invoke_peer_ms", summary(data["peer"][1]))
+
+    def warm_invokes(self, kind, n):
+        stub = RuntimeStub()
+        if kind == "bootstrap":
+            rt = Runtime(self, [self.bootstrap], base_env({"AWS_LAMBDA_RUNTIME_API": stub.address, "AGENTSTREAM_HANDLER": "echo"}))
+        else:
+            rt = Runtime(
+                self,
+                [self.args.peer_python, "-m", "awslambdaric", "peer_handler.echo"],
+                base_env({"AWS_LAMBDA_RUNTIME_API": stub.address, "AWS_LAMBDA_FUNCTION_NAME": "bench", "PYTHONDONTWRITEBYTECODE": "1"}),
+                cwd=HERE,
+            )
+        try:
+            lat = []
+            for i in range(n + 20):
+                rec = stub.invoke(echo_event(), timeout=30)
+                if i == 0:
+                    check_echo(rec, kind == "bootstrap")
+                if i >= 20:
+                    lat.append((rec["t_end"] - rec["t_sent"]) / 1e6)
+            return lat, rt.status("VmHWM") / 1024
+        finally:
+            rt.kill()
+            stub.close()
+
+    def bench_warm(self):
+        n = 50 if self.quick else 1000
+        lat, hwm = self.warm_invokes("bootstrap", n)
+        self.record("warm_invoke_ms", summary(lat))
+        self.record("echo_peak_rss_mb", hwm)
+        lat, hwm = self.warm_invokes("peer", n)
+        self.record("warm_invoke_peer_ms", summary(lat))
+        self.record("peer_peak_rss_mb", hwm)
+
+    # -- relay through the Runtime API stub ----------------------------------------------------
+
+    def gateway(self, upstream, valgrind=None):
+        stub = RuntimeStub()
+        rt = Runtime(self, [self.bootstrap], gateway_env(upstream, stub.address), valgrind=valgrind)
+        return stub, rt
+
+    def relay(self, stub, frames, size, interval_us=0, mode="bulk", upstream=None, timeout=300):
+        tag = uuid.uuid4().hex
+        rec = stub.invoke(relay_event(frames, size, interval_us, tag), mode=mode, timeout=timeout)
+        payloads = rec["chunks"][2:]  # prelude, 8 NULs
+        seqs = [m for p in payloads for m in SEQ.findall(p)]
+        if len(seqs) != frames or b'"type":"complete"' not in payloads[-1]:
+            tail = payloads[-1][:300] if payloads else b""
+            raise RuntimeError(f"relay of {frames} frames delivered {len(seqs)}; last frame {tail!r}")
+        stamps = upstream.stamps(tag) if upstream else []
+        return rec, stamps
+
+    def bench_relay(self, upstream):
+        q = self.quick
+        # 10 MiB of 64 KiB frames in a fresh process: peak RSS and MB/s.
+        stub, rt = self.gateway(upstream)
+        try:
+            self.relay(stub, 3, 64, upstream=upstream)  # warm-up: connections, first-call costs
+            big_frames, big_size = 160, 65536
+            mbps = []
+            for i in range(2 if q else 5):
+                rec, stamps = self.relay(stub, big_frames, big_size, upstream=upstream)
+                if i == 0:
+                    self.record("peak_rss_10mb_mb", rt.status("VmHWM") / 1024)
+                mbps.append(big_frames * big_size / 1e6 / ((rec["t_end"] - stamps[0]) / 1e9))
+            self.record("relay_64k_mb_s", summary(mbps))
+            # 64-byte frames as fast as the upstream can send them.
+            n = 5000 if q else 100_000
+            fps, fps_cpu = [], []
+            for _ in range(2 if q else 5):
+                c0 = rt.cpu_ns()
+                rec, stamps = self.relay(stub, n, 64, upstream=upstream)
+                cpu_s = (rt.cpu_ns() - c0) / 1e9
+                fps.append(n / ((rec["t_end"] - stamps[0]) / 1e9))
+                fps_cpu.append(n / cpu_s if cpu_s > 0 else float("nan"))
+            self.record("relay_64b_frames_s", summary(fps))
+            self.record("relay_64b_frames_per_cpu_s", summary(fps_cpu))
+            # Per-frame latency at a steady 1,000 frames/s, bootstrap only (upstream write → Runtime API read).
+            n = 100 if q else 1000
+            rec, stamps = self.relay(stub, n, 64, interval_us=1000, mode="parse", upstream=upstream)
+            arrival = {}
+            for p, t in zip(rec["chunks"][2:], rec["chunk_times"][2:]):
+                for m in SEQ.findall(p):
+                    arrival.setdefault(int(m), t)
+            lat = [(arrival[k] - stamps[k]) / 1e6 for k in range(n)]
+            self.record("frame_latency_runtime_ms", summary(lat[10:]))
+        finally:
+            rt.kill()
+            stub.close()
+
+    def bench_rss_growth(self, upstream):
+        total, warm = (300, 100) if self.quick else (10_000, 1000)
+        stub, rt = self.gateway(upstream)
+        try:
+            rss_warm = None
+            for i in range(total):
+                rec = stub.invoke(relay_event(3, 64), mode="parse", timeout=30)
+                if i == 0 and len(rec["chunks"]) < 6:
+                    raise RuntimeError(f"short relay: {rec['chunks']!r}")
+                if i + 1 == warm:
+                    rss_warm = rt.status("VmRSS")
+            rss_end = rt.status("VmRSS")
+            self.record("rss_after_warmup_mb", rss_warm / 1024)
+            self.record("rss_after_n_mb", rss_end / 1024)
+            self.record("rss_growth_mb", (rss_end - rss_warm) / 1024)
+            self.record("rss_growth_invocations", f"{warm} → {total}")
+        finally:
+            rt.kill()
+            stub.close()
+
+    # -- through lambda-local to a client --------------------------------------------------------
+
+    def client_request(self, port, path, body, marker, stamp_seqs=False):
+        """POST `body`; returns (ms from connect to the first `marker`, {seq: arrival ns})."""
+        payload = json.dumps(body).encode()
+        req = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Accept: text/event-stream\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        ).encode() + payload
+        t0 = now()
+        s = connect(port)
+        s.sendall(req)
+        buf = bytearray()
+        t_first = None
+        seqs = {}
+        pos = 0
+        while True:
+            d = s.recv(1 << 18)
+            t = now()
+            if not d:
+                break
+            buf += d
+            if t_first is None:
+                hdr_end = buf.find(b"\r\n\r\n")
+                if hdr_end >= 0 and buf.find(marker, hdr_end) >= 0:
+                    t_first = t
+            if stamp_seqs:
+                for m in SEQ.finditer(buf, max(0, pos - 16)):
+                    seqs.setdefault(int(m.group(1)), t)
+                pos = len(buf)
+            if b'"type":"complete"' in buf[-200:] or b'"type":"error"' in buf[-400:]:
+                break
+        s.close()
+        if t_first is None:
+            raise RuntimeError(f"no {marker!r} in response from {path}: {bytes(buf[:400])!r}")
+        return (t_first - t0) / 1e6, seqs
+
+    def bench_lambda_local(self, upstream):
+        env = gateway_env(upstream, "unused")
+        del env["AWS_LAMBDA_RUNTIME_API"]
+        log_file = open(os.path.join(self.out, "lambda-local.log"), "wb")
+        proc = subprocess.Popen(
+            [self.lambda_local, "--port", "0", "--", self.bootstrap], env=env, stdout=subprocess.PIPE, stderr=log_file, start_new_session=True
+        )
+        try:
+            url = None
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                line = proc.stdout.readline().decode()
+                if not line:
+                    break
+                if line.startswith("listening on "):
+                    url = line.split("listening on ", 1)[1].strip()
+                    break
+            if not url:
+                raise RuntimeError("lambda-local did not start")
+            threading.Thread(target=lambda: [None for _ in iter(proc.stdout.readline, b"")], daemon=True).start()
+            port = int(url.rsplit(":", 1)[1])
+            body = {"prompt": "ttfb", "bench": {"frames": 3, "size": 64}}
+            for _ in range(5):
+                self.client_request(port, "/", body, b'"type":"chunk"')
+                self.client_request(upstream.port, invocation_path(), body, b"data: ")
+            pairs = 30 if self.quick else 300
+            direct, via, added = [], [], []
+            for _ in range(pairs):
+                d, _ = self.client_request(upstream.port, invocation_path(), body, b"data: ")
+                v, _ = self.client_request(port, "/", body, b'"type":"chunk"')
+                direct.append(d)
+                via.append(v)
+                added.append(v - d)
+            self.record("ttfb_direct_ms", summary(direct))
+            self.record("ttfb_via_ms", summary(via))
+            self.record("ttfb_added_ms", summary(added))
+            # Per-frame latency end to end: upstream write → client read through bootstrap and lambda-local.
+            n = 100 if self.quick else 1000
+            tag = uuid.uuid4().hex
+            body = {"prompt": "lat", "bench": {"frames": n, "size": 64, "interval_us": 1000, "id": tag}}
+            _, seqs = self.client_request(port, "/", body, b'"type":"chunk"', stamp_seqs=True)
+            stamps = upstream.stamps(tag)
+            if len(seqs) != n:
+                raise RuntimeError(f"client saw {len(seqs)} of {n} frames")
+            self.record("frame_latency_client_ms", summary([(seqs[k] - stamps[k]) / 1e6 for k in range(10, n)]))
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            log_file.close()
+
+    # -- instructions per frame (callgrind) ------------------------------------------------------
+
+    def bench_instructions(self, upstream):
+        """Ir of relaying n2 - n1 frames: callgrind dumps (and zeroes) its counters on request, so one process
+        gives Ir(warm-up+start), Ir(n1 frames), Ir(n2 frames); exit is avoided (valgrind crashes in the
+        debug build's libdispatch at exit)."""
+        vg, ctl = shutil.which("valgrind"), shutil.which("callgrind_control")
+        if not vg or not ctl:
+            self.record("instructions_per_frame", "unavailable (no valgrind)")
+            return
+        n1, n2 = (200, 1200) if self.quick else (2000, 12000)
+        base = os.path.join(self.out, "callgrind.out")
+        for f in os.listdir(self.out):
+            if f.startswith("callgrind.out"):
+                os.remove(os.path.join(self.out, f))
+        stub, rt = self.gateway(upstream, valgrind=[vg, "--tool=callgrind", f"--callgrind-out-file={base}", "-q"])
+
+        def dump():
+            before = set(os.listdir(self.out))
+            subprocess.run([ctl, "-d", str(rt.pid)], check=True, capture_output=True, timeout=300)
+            new = [f for f in set(os.listdir(self.out)) - before if f.startswith("callgrind.out")]
+            if len(new) != 1:
+                raise RuntimeError(f"callgrind_control -d produced {new}")
+            with open(os.path.join(self.out, new[0])) as f:
+                for line in f:
+                    if line.startswith("totals:") or line.startswith("summary:"):
+                        return int(line.split()[1])
+            raise RuntimeError(f"no totals in {new[0]}")
+
+        try:
+            if not wait_next(stub, rt, 300):
+                if self.quick:
+                    # Valgrind 3.19 dies at thread creation in debug builds linked to the dynamic Swift runtime;
+                    # the static release build (`make bench`) runs fine. The quick check accepts this one skip.
+                    self.record("instructions_per_frame", "skipped: valgrind crashed on this build (see runtime.log)")
+                    return
+                raise RuntimeError("bootstrap did not start under callgrind (see runtime.log)")
+            for _ in range(3):
+                self.relay(stub, 200, 64, upstream=upstream, timeout=600)  # warm-up
+            dump()
+            self.relay(stub, n1, 64, upstream=upstream, timeout=600)
+            ir1 = dump()
+            self.relay(stub, n2, 64, upstream=upstream, timeout=600)
+            ir2 = dump()
+        finally:
+            rt.kill()
+            stub.close()
+        self.record("instructions_per_frame", (ir2 - ir1) / (n2 - n1))
+        self.record("instructions_per_invocation_overhead", ir1 - n1 * (ir2 - ir1) / (n2 - n1))
+        self.record(
+            "instructions_method",
+            f"callgrind Ir of all threads, two invocations relaying {n1} and {n2} frames of 64 B in one warm process: "
+            f"(Ir{n2} − Ir{n1}) / ({n2} − {n1})",
+        )
+
+    # -- static figures ------------------------------------------------------------------------
+
+    def bench_sizes(self):
+        zip_path = self.args.zip
+        stripped = os.path.join(self.out, "bootstrap.stripped")
+        subprocess.run(["strip", "--strip-all", "-o", stripped, self.bootstrap], check=True)
+        if not zip_path:
+            zip_path = os.path.join(self.out, "bootstrap.zip")
+            with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+                z.write(stripped, "bootstrap")
+        self.record("binary_stripped_mb", os.path.getsize(stripped) / 1e6)
+        self.record("binary_unstripped_mb", os.path.getsize(self.bootstrap) / 1e6)
+        self.record("zip_mb", os.path.getsize(zip_path) / 1e6)
+        ldd = subprocess.run(["ldd", self.bootstrap], capture_output=True, text=True).stdout
+        libs = [ln.split()[0] for ln in ldd.strip().splitlines() if ln.strip()]
+        self.record("shared_libs", libs)
+        self.record("shared_libs_count", len([l for l in libs if not l.startswith("linux-vdso")]))
+
+    # -- run -----------------------------------------------------------------------------------
+
+    def run(self):
+        t0 = time.time()
+        self.build_helpers()
+        self.results["machine"] = machine()
+        self.results["quick"] = self.quick
+        self.results["bootstrap"] = self.bootstrap
+        self.results["cfloor_curl"] = self.cfloor_curl
+        self.bench_sizes()
+        self.bench_cold()
+        self.bench_warm()
+        upstream = Upstream(self.out)
+        try:
+            self.bench_relay(upstream)
+            self.bench_lambda_local(upstream)
+            self.bench_rss_growth(upstream)
+            self.bench_instructions(upstream)
+        finally:
+            upstream.stop()
+        self.results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+        self.results["elapsed_s"] = round(time.time() - t0, 1)
+        with open(os.path.join(self.out, "results.json"), "w") as f:
+            json.dump(self.results, f, indent=2)
+        missing = [k for k in REQUIRED if not isinstance(self.results.get(k), (int, float, dict, list))]
+        if self.quick and str(self.results.get("instructions_per_frame", "")).startswith("skipped"):
+            missing.remove("instructions_per_frame")
+        if missing:
+            log("missing figures: " + ", ".join(missing))
+            return 1
+        if self.args.results:
+            with open(self.args.results, "w") as f:
+                f.write(render(self.results, self.args.command))
+            log(f"wrote {self.args.results}")
+        log(f"all {len(REQUIRED)} figures produced in {self.results['elapsed_s']} s")
+        return 0
+
+
+REQUIRED = [
+    "cold_init_ms", "cold_init_cfloor_ms", "cold_init_peer_ms", "first_invoke_ms", "first_invoke_peer_ms",
+    "warm_invoke_ms", "warm_invoke_peer_ms", "ttfb_added_ms", "frame_latency_runtime_ms", "frame_latency_client_ms",
+    "relay_64b_frames_s", "relay_64b_frames_per_cpu_s", "relay_64k_mb_s", "peak_rss_10mb_mb", "rss_growth_mb",
+    "binary_stripped_mb", "zip_mb", "shared_libs", "instructions_per_frame", "peer_peak_rss_mb",
+]
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = open("/proc/meminfo").readline().split()[1]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "os": _os_name(),
+        "mem_gb": round(int(mem) / 1024 / 1024, 1),
+        "loadavg_start": open("/proc/loadavg").read().split()[:3],
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "swift": _first_line(["swift", "--version"]),
+        "git": _first_line(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+    }
+
+
+def _os_name():
+    try:
+        for line in open("/etc/os-release"):
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _first_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+# ----------------------------------------------------------------------------------------------
+# RESULTS.md
+
+
+def fmt(v, digits=2):
+    if isinstance(v, dict):
+        return f"{v['min']:.{digits}f} / **{v['median']:.{digits}f}** / {v['p99']:.{digits}f}"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def render(r, command):
+    m = r["machine"]
+    ci, cf, cp = r["cold_init_ms"], r["cold_init_cfloor_ms"], r["cold_init_peer_ms"]
+    fi, fp = r["first_invoke_ms"], r["first_invoke_peer_ms"]
+    wi, wp = r["warm_invoke_ms"], r["warm_invoke_peer_ms"]
+    ok = lambda b: "✅ met" if b else "❌ not met"  # noqa: E731
+    fl_client, fl_rt = r["frame_latency_client_ms"], r["frame_latency_runtime_ms"]
+    rows = [
+        ("cold init: exec → first `GET /next` (ms)", "≤ 3 ms; ≤ 3× C floor", fmt(ci),
+         f"awslambdaric {fmt(cp)}; C floor {fmt(cf)}",
+         f"awslambdaric ÷ bootstrap = {cp['median'] / ci['median']:.1f}; bootstrap ÷ C floor = {ci['median'] / cf['median']:.2f}",
+         ok(ci["median"] <= 3 and ci["median"] <= 3 * cf["median"])),
+        ("first invoke after init (ms), 7-frame SSE echo", "—", fmt(fi), f"awslambdaric (buffered) {fmt(fp)}",
+         f"awslambdaric ÷ bootstrap = {fp['median'] / fi['median']:.2f}", ""),
+        ("warm invoke (ms), same response", "—", fmt(wi), f"awslambdaric (buffered) {fmt(wp)}",
+         f"awslambdaric ÷ bootstrap = {wp['median'] / wi['median']:.2f}", ""),
+        ("added time to first byte vs calling the agent directly (ms)", "p50 ≤ 1, p99 ≤ 3", fmt(r["ttfb_added_ms"]),
+         f"direct {fmt(r['ttfb_direct_ms'])}; via {fmt(r['ttfb_via_ms'])}", "",
+         ok(r["ttfb_added_ms"]["median"] <= 1 and r["ttfb_added_ms"]["p99"] <= 3)),
+        ("per-frame relay latency, upstream write → client read via lambda-local (ms)", "p50 ≤ 0.3", fmt(fl_client, 3), "", "",
+         ok(fl_client["median"] <= 0.3)),
+        ("per-frame relay latency, upstream write → Runtime API read, bootstrap only (ms)", "(p50 ≤ 0.3)", fmt(fl_rt, 3), "", "",
+         ok(fl_rt["median"] <= 0.3)),
+        ("relay throughput, 64-byte frames (frames/s, wall clock)", "≥ 50,000 on one core", fmt(r["relay_64b_frames_s"], 0), "", "",
+         ""),
+        ("relay throughput, 64-byte frames per bootstrap CPU-second (all threads)", "≥ 50,000", fmt(r["relay_64b_frames_per_cpu_s"], 0), "", "",
+         ok(r["relay_64b_frames_per_cpu_s"]["median"] >= 50_000)),
+        ("relay throughput, 64 KiB frames (MB/s)", "—", fmt(r["relay_64k_mb_s"], 0), "", "", ""),
+        ("peak RSS (VmHWM) while relaying 10 MiB (MB)", "≤ 12", fmt(r["peak_rss_10mb_mb"], 1),
+         f"awslambdaric after {('50' if r['quick'] else '1,000')} echo invokes: {fmt(r['peer_peak_rss_mb'], 1)}",
+         f"awslambdaric ÷ bootstrap = {r['peer_peak_rss_mb'] / r['peak_rss_10mb_mb']:.2f}", ok(r["peak_rss_10mb_mb"] <= 12)),
+        (f"RSS growth over invocations {r['rss_growth_invocations']} (MB)", "≤ 1", fmt(r["rss_growth_mb"], 2),
+         f"RSS {fmt(r['rss_after_warmup_mb'], 1)} → {fmt(r['rss_after_n_mb'], 1)} MB", "", ok(r["rss_growth_mb"] <= 1)),
+        ("stripped `bootstrap` (MB)", "≤ 8", fmt(r["binary_stripped_mb"]), "Swift runtime 23.1", "", ok(r["binary_stripped_mb"] <= 8)),
+        ("deployment zip (MB)", "≤ 4", fmt(r["zip_mb"]), "Swift runtime 8.0", "", ok(r["zip_mb"] <= 4)),
+        ("shared libraries loaded (`ldd`, excluding vdso)", "as few as possible", str(r["shared_libs_count"]),
+         "Debian libcurl4: 30", "", ""),
+        ("CPU instructions per relayed 64-byte frame", "—", fmt(r["instructions_per_frame"], 0), "", "", ""),
+    ]
+    lines = [
+        "# AgentStream benchmark results",
+        "",
+        "Generated by `make bench` (bench/bench.py); do not edit by hand — the optimisation log at the end comes from",
+        "`bench/OPTIMISATIONS.md`.",
+        "",
+        f"- date: {m['date']}; git {m['git']}",
+        f"- command: `{command}`",
+        f"- machine: {m['nproc']} cores (`nproc`), {m['cpu']}, {m['mem_gb']} GB, {m['os']}, Linux {m['kernel']}; "
+        f"load average {' '.join(m['loadavg_start'])} at start, {' '.join(m.get('loadavg_end', []))} at end. "
+        "The machine is shared: other engineers build on it concurrently, so tails (p99) carry their noise.",
+        f"- toolchain: {m['swift']}; Python {m['python']}",
+        f"- bootstrap: `{os.path.relpath(r['bootstrap'], ROOT)}`; C floor linked with {r['cfloor_curl']}",
+        f"- run took {r['elapsed_s']} s" + (" (QUICK mode: few repetitions, debug binaries; not for comparison)" if r["quick"] else ""),
+        "",
+        "Each measured cell is min / **median** / p99 over repeated runs. The peer is Python's `awslambdaric` 4.x with an",
+        "equivalent handler (`bench/peer_handler.py`); it is **buffered** (it cannot stream), so its invoke figures time one",
+        "Content-Length POST while bootstrap's time a chunked stream of 9 chunks (prelude, NULs, 7 frames).",
+        "",
+        "| figure | target (DESIGN.md §7) | measured | peer / reference | ratio | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        "Shared libraries (`ldd bootstrap`): " + ", ".join(f"`{l}`" for l in r["shared_libs"]) + ".",
+        "",
+        f"Instructions per frame: {r.get('instructions_method', '')}.",
+        "",
+    ]
+    method = os.path.join(HERE, "METHOD.md")
+    if os.path.exists(method):
+        lines += [open(method).read().rstrip(), ""]
+    notes = os.path.join(HERE, "OPTIMISATIONS.md")
+    if os.path.exists(notes):
+        lines += [open(notes).read().rstrip(), ""]
+    return "\n".join(lines)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_upstream":
+        upstream_main()
+        return 0
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="few repetitions; checks that every figure is produced")
+    p.add_argument("--bootstrap", default=os.environ.get("BOOTSTRAP_BIN", os.path.join(ROOT, ".build/debug/bootstrap")))
+    p.add_argument("--lambda-local", default=os.environ.get("LAMBDA_LOCAL_BIN", os.path.join(ROOT, ".build/debug/lambda-local")))
+    p.add_argument("--zip", help="deployment zip to measure (default: zip the stripped binary here)")
+    p.add_argument("--peer-python", default=sys.executable, help="python with awslambdaric installed")
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
+    p.add_argument("--results", help="write RESULTS.md here")
+    p.add_argument("--command", default="bench/bench.py " + " ".join(sys.argv[1:]))
+    args = p.parse_args()
+    return Bench(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

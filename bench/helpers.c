@@ -1,0 +1,46 @@
+/* Helpers compiled by bench/bench.py with `cc -O2`.
+ *
+ *   launcher FD PROGRAM [ARGS...]   writes CLOCK_MONOTONIC (ns) to FD, closes it, then execv(PROGRAM):
+ *                                   the start mark of "exec → first GET /next". The write is the only
+ *                                   work between the clock read and the execve (about 1-2 µs).
+ *   cfloor                          the floor: libcurl global init + easy handle + GET /next and nothing
+ *                                   else (DESIGN.md §7, "a 20-line C client doing the same GET").
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef CFLOOR
+#include <curl/curl.h>
+static size_t sink(char *p, size_t s, size_t n, void *u) { (void)p; (void)u; return s * n; }
+int main(void) {
+    const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+    char url[512];
+    if (!api) return 2;
+    snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/next", api);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    curl_global_cleanup();
+    return rc != CURLE_OK;
+}
+#else
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: launcher FD PROGRAM [ARGS...]\n"); return 2; }
+    int fd = atoi(argv[1]);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+    if (write(fd, buf, (size_t)n) != n) return 3;
+    close(fd);
+    execv(argv[2], argv + 2);
+    perror("execv");
+    return 127;
+}
+#endif
