@@ -38,10 +38,10 @@ venv: $(VENV)/.stamp
 build: deps
 	$(SWIFT) build
 
-## test: unit tests, end-to-end tests over real sockets, infrastructure checks.
+## test: unit tests, end-to-end tests over real sockets, infrastructure checks, a quick bench run.
 test: deps venv
 	$(SWIFT) build
-	$(MAKE) test-swift test-e2e test-infra
+	$(MAKE) test-swift test-e2e test-infra bench-quick
 
 test-swift:
 	$(SWIFT) test
