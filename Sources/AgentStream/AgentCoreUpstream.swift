@@ -100,6 +100,8 @@ public struct AgentCoreUpstream: AgentUpstream {
     /// One SSE event of the agent: its JSON value, or an in-band failure reported by the agent SDK
     /// (`{"error": ..., "error_type": ...}`).
     static func classify(_ payload: [UInt8]) -> UpstreamEvent? {
+        // The common case (a text delta, an event object): relay the bytes without building a JSONValue.
+        if UpstreamJSON.isRelayableAsIs(payload) { return .json(payload) }
         let (bytes, value) = UpstreamJSON.compact(payload)
         if let object = value?.objectValue, let error = object["error"], object["error_type"] != nil {
             let type = object["error_type"]?.stringValue ?? "AgentError"

@@ -1,3 +1,4 @@
+import CurlHTTP
 import LambdaRuntime
 import TinyJSON
 
@@ -159,7 +160,9 @@ struct Relay {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(max(ms, 1)) * 1_000_000)
+                // Not Task.sleep: its timer would outlive the race by up to the idle timeout (minutes), holding
+                // memory for every invocation in between (RSS grew 0.75 KB per invocation).
+                try await HTTPClient.sleep(ms: max(ms, 1))
                 return nil
             }
             defer { group.cancelAll() }

@@ -191,3 +191,218 @@ enum UpstreamJSON {
         return (payload, value)
     }
 }
+
+extension UpstreamJSON {
+    /// True when `payload` can be relayed byte for byte without parsing it into a `JSONValue`: it is JSON that
+    /// `JSONValue.parse` accepts, on one line with no space at either end (so `compact` would keep it as is),
+    /// and it is not an object carrying both `error` and `error_type` (the agent SDK's in-band failure).
+    /// Conservative: anything it cannot decide cheaply (exponents, escaped top-level keys) returns false and
+    /// takes the parsing path, so the outcome is always the one `compact` gives. Allocates nothing for ASCII.
+    static func isRelayableAsIs(_ payload: [UInt8]) -> Bool {
+        guard let first = payload.first, first != 0x20, payload.last != 0x20 else { return false }
+        return payload.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            return scanner.scanDocument()
+        }
+    }
+}
+
+/// A non-allocating validator with the acceptance rules of TinyJSON's parser (depth 256, strict numbers,
+/// escapes, paired surrogates, valid UTF-8), rejecting line breaks anywhere (see `isRelayableAsIs`).
+struct JSONScanner {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+    private var depth = 0
+    private var topHasError = false
+    private var topHasErrorType = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func scanDocument() -> Bool {
+        skipWhitespace()
+        guard scanValue() else { return false }
+        skipWhitespace()
+        return index == bytes.count && !(topHasError && topHasErrorType)
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+    }
+
+    private mutating func scanValue() -> Bool {
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return scanObject()
+        case UInt8(ascii: "["): return scanArray()
+        case UInt8(ascii: "\""): return scanString(key: false) != nil
+        case UInt8(ascii: "t"): return literal("true")
+        case UInt8(ascii: "f"): return literal("false")
+        case UInt8(ascii: "n"): return literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return scanNumber()
+        default: return false
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        for i in 0..<count where bytes[index + i] != text.utf8Start[i] { return false }
+        index += count
+        return true
+    }
+
+    private mutating func scanObject() -> Bool {
+        depth += 1
+        guard depth <= 256 else { return false }
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            let keyStart = index + 1
+            guard let escaped = scanString(key: true) else { return false }
+            if depth == 1 {
+                // An escaped top-level key could spell "error": let the parser decide.
+                if escaped { return false }
+                let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<(index - 1)])
+                if key.elementsEqual("error".utf8) { topHasError = true }
+                if key.elementsEqual("error_type".utf8) { topHasErrorType = true }
+            }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            index += 1
+            skipWhitespace()
+            guard scanValue() else { return false }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return true
+            }
+            return false
+        }
+    }
+
+    private mutating func scanArray() -> Bool {
+        depth += 1
+        guard depth <= 256 else { return false }
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard scanValue() else { return false }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return true
+            }
+            return false
+        }
+    }
+
+    private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    private mutating func scanNumber() -> Bool {
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { return false }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { return false }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // Exponents are rare in agent output; leave their range questions to the parser.
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") { return false }
+        return true
+    }
+
+    /// Scans a string at the opening quote; nil when invalid, else whether it contained escapes.
+    private mutating func scanString(key: Bool) -> Bool? {
+        index += 1
+        var escaped = false
+        var runStart = index
+        var runHasHigh = false
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                if runHasHigh, String(validating: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self) == nil {
+                    return nil
+                }
+                if b == UInt8(ascii: "\"") {
+                    index += 1
+                    return escaped
+                }
+                escaped = true
+                index += 1
+                guard index < bytes.count else { return nil }
+                let e = bytes[index]
+                index += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"):
+                    guard let scalar = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        else { return nil }
+                        index += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                    } else if (0xDC00..<0xE000).contains(scalar) {
+                        return nil
+                    }
+                default:
+                    return nil
+                }
+                runStart = index
+                runHasHigh = false
+                continue
+            }
+            if b < 0x20 { return nil }
+            if b >= 0x80 { runHasHigh = true }
+            index += 1
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+            index += 1
+        }
+        return v
+    }
+}

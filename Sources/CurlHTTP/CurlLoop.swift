@@ -21,6 +21,9 @@ final class CurlLoop: @unchecked Sendable {
 
     private let multi: UnsafeMutableRawPointer
     private let jobs = Mutex<[@Sendable () -> Void]>([])
+    /// When the sleeping loop will wake at the latest (ms, `nowMs` clock); 0 while it is busy. Lets a reader
+    /// that sets a deadline skip the wake-up when the loop will look at deadlines before it passes anyway.
+    private let plannedWakeMs = Atomic<UInt64>(0)
 
     // Loop-thread-only state.
     private var transfers: [UnsafeMutableRawPointer: HTTPTransfer] = [:]
@@ -49,6 +52,12 @@ final class CurlLoop: @unchecked Sendable {
     func enqueue(_ job: @escaping @Sendable () -> Void) {
         jobs.withLock { $0.append(job) }
         curl_multi_wakeup(multi)
+    }
+
+    /// A reader now waits until `deadlineMs`: wake the loop only if it would sleep past it (any thread).
+    func noteDeadline(_ deadlineMs: UInt64) {
+        let planned = plannedWakeMs.load(ordering: .sequentiallyConsistent)
+        if planned == 0 || deadlineMs < planned { curl_multi_wakeup(multi) }
     }
 
     /// Milliseconds on a monotonic clock.
@@ -90,29 +99,33 @@ final class CurlLoop: @unchecked Sendable {
 
     private func run() {
         var running: Int32 = 0
+        var pending: [@Sendable () -> Void] = []
         while true {
-            let pending = jobs.withLock { list -> [@Sendable () -> Void] in
-                let taken = list
-                list.removeAll(keepingCapacity: true)
-                return taken
-            }
+            plannedWakeMs.store(0, ordering: .sequentiallyConsistent)
+            // Swap the job list with the (empty, already allocated) local one: no allocation per iteration.
+            jobs.withLock { list in swap(&list, &pending) }
             for job in pending { job() }
+            pending.removeAll(keepingCapacity: true)
 
             curl_multi_perform(multi, &running)
             drainMessages()
             fireTimers()
+            let now = Self.nowMs()
+            var soonest = UInt64.max
+            for transfer in transfers.values {
+                soonest = min(soonest, transfer.loopReaderDeadline(now: now))
+            }
 
             var timeout: Int = -1
             curl_multi_timeout(multi, &timeout)
             if timeout < 0 || timeout > 1000 { timeout = 1000 }
-            if let soonest = timers.map(\.deadline).min() {
-                let now = Self.nowMs()
-                let wait = soonest > now ? Int(soonest - now) : 0
-                timeout = min(timeout, wait)
+            for timer in timers { soonest = min(soonest, timer.deadline) }
+            if soonest != .max {
+                timeout = min(timeout, soonest > now ? Int(soonest - now) : 0)
             }
-            let hasJobs = jobs.withLock { !$0.isEmpty }
-            if hasJobs { timeout = 0 }
             if timeout > 0 {
+                plannedWakeMs.store(now + UInt64(timeout), ordering: .sequentiallyConsistent)
+                if jobs.withLock({ !$0.isEmpty }) { continue }
                 var numfds: Int32 = 0
                 curl_multi_poll(multi, nil, 0, Int32(timeout), &numfds)
             }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -45,5 +47,54 @@ public struct HTTPClient: Sendable {
         let (head, transfer) = try await execute(request)
         let body = try await transfer.collectBody(limit: limit)
         return (head, body)
+    }
+}
+
+extension HTTPClient {
+    /// Sleeps `ms` on the curl loop's timer list. Cancelling the task ends the sleep at once and frees the
+    /// timer, unlike `Task.sleep`, whose queued timer (and its memory) lives on until the original
+    /// deadline — hundreds of bytes per cancelled race, held for minutes when racing a long timeout.
+    public static func sleep(ms: Int) async throws {
+        let loop = CurlLoop.shared
+        let sleeper = Sleeper()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                sleeper.continuation.withLock { $0 = c }
+                loop.enqueue {
+                    guard !sleeper.cancelled else { return }
+                    sleeper.timerID = loop.addTimer(afterMs: UInt64(max(ms, 0))) {
+                        sleeper.timerID = nil
+                        sleeper.continuation.withLock { c -> CheckedContinuation<Void, any Error>? in
+                            defer { c = nil }
+                            return c
+                        }?.resume()
+                    }
+                }
+                if Task.isCancelled { sleeper.cancel(loop) }
+            }
+        } onCancel: {
+            sleeper.cancel(loop)
+        }
+    }
+}
+
+/// One `HTTPClient.sleep`: the continuation under a lock; the timer fields are touched on the loop thread only.
+private final class Sleeper: @unchecked Sendable {
+    let continuation = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+    var timerID: UInt64?
+    var cancelled = false
+
+    func cancel(_ loop: CurlLoop) {
+        let c = continuation.withLock { c -> CheckedContinuation<Void, any Error>? in
+            defer { c = nil }
+            return c
+        }
+        guard let c else { return }
+        c.resume(throwing: CancellationError())
+        loop.enqueue { [self] in
+            cancelled = true
+            if let id = timerID { loop.cancelTimer(id) }
+            timerID = nil
+        }
     }
 }

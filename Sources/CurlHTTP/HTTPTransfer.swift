@@ -25,8 +25,10 @@ public final class HTTPTransfer: @unchecked Sendable {
         var receivedHead = 0
         var receivedBytes = 0
         var bodyEnd: Result<Void, HTTPClientError>?
-        var reader: (continuation: CheckedContinuation<HTTPBodyEvent, any Error>, token: UInt64)?
-        var readerToken: UInt64 = 0
+        var reader: CheckedContinuation<HTTPBodyEvent, any Error>?
+        /// When a waiting reader gets `.timeout` (ms, `CurlLoop.nowMs`); 0 = never. The loop checks it each
+        /// iteration, so a wait costs no timer object, no job and usually no wake-up.
+        var readerDeadline: UInt64 = 0
         var recvPaused = false
 
         // Request body (.stream).
@@ -89,7 +91,7 @@ public final class HTTPTransfer: @unchecked Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPBodyEvent, any Error>) in
-                    enum Outcome { case resume(Result<HTTPBodyEvent, HTTPClientError>, unpause: Bool), wait(UInt64, unpause: Bool) }
+                    enum Outcome { case resume(Result<HTTPBodyEvent, HTTPClientError>, unpause: Bool), wait(deadline: UInt64, unpause: Bool) }
                     let outcome: Outcome = state.withLock { s in
                         if s.receivedHead < s.received.count {
                             let chunk = s.received[s.receivedHead]
@@ -108,19 +110,22 @@ public final class HTTPTransfer: @unchecked Sendable {
                         if let end = s.bodyEnd {
                             return .resume(end.map { .end }, unpause: false)
                         }
-                        s.readerToken += 1
-                        s.reader = (c, s.readerToken)
+                        s.reader = c
+                        s.readerDeadline = timeoutMs.map { CurlLoop.nowMs() + UInt64(max($0, 0)) } ?? 0
                         let unpause = s.recvPaused
                         s.recvPaused = false
-                        return .wait(s.readerToken, unpause: unpause)
+                        return .wait(deadline: s.readerDeadline, unpause: unpause)
                     }
                     switch outcome {
                     case .resume(let result, let unpause):
                         if unpause { scheduleUnpause() }
                         c.resume(with: result.mapError { $0 as any Error })
-                    case .wait(let token, let unpause):
-                        if unpause { scheduleUnpause() }
-                        if let timeoutMs { scheduleReaderTimeout(token: token, ms: timeoutMs) }
+                    case .wait(let deadline, let unpause):
+                        if unpause {
+                            scheduleUnpause()  // wakes the loop, which then sees the deadline too
+                        } else if deadline != 0 {
+                            loop.noteDeadline(deadline)
+                        }
                     }
                 }
             } onCancel: {
@@ -257,17 +262,17 @@ public final class HTTPTransfer: @unchecked Sendable {
         loop.enqueue { [self] in applyPauseState() }
     }
 
-    private func scheduleReaderTimeout(token: UInt64, ms: Int) {
-        loop.enqueue { [self] in
-            loop.addTimer(afterMs: UInt64(max(ms, 0))) { [self] in
-                let c: CheckedContinuation<HTTPBodyEvent, any Error>? = state.withLock { s in
-                    guard let r = s.reader, r.token == token else { return nil }
-                    s.reader = nil
-                    return r.continuation
-                }
-                c?.resume(returning: .timeout)
-            }
+    /// Times out a waiting reader whose deadline has passed; returns the pending deadline, or `.max` (loop thread).
+    func loopReaderDeadline(now: UInt64) -> UInt64 {
+        let (expired, next) = state.withLock { s -> (CheckedContinuation<HTTPBodyEvent, any Error>?, UInt64) in
+            guard let r = s.reader, s.readerDeadline != 0 else { return (nil, .max) }
+            if s.readerDeadline > now { return (nil, s.readerDeadline) }
+            s.reader = nil
+            s.readerDeadline = 0
+            return (r, .max)
         }
+        expired?.resume(returning: .timeout)
+        return next
     }
 
     // MARK: - loop thread
@@ -393,8 +398,9 @@ public final class HTTPTransfer: @unchecked Sendable {
             s.headWaiters = []
             var reader: CheckedContinuation<HTTPBodyEvent, any Error>?
             if let r = s.reader, s.receivedHead >= s.received.count {
-                reader = r.continuation
+                reader = r
                 s.reader = nil
+                s.readerDeadline = 0
             }
             let writers = s.writers
             s.writers = []
@@ -452,7 +458,8 @@ public final class HTTPTransfer: @unchecked Sendable {
         let outcome: Outcome = state.withLock { s in
             if let r = s.reader {
                 s.reader = nil
-                return .handed(r.continuation)
+                s.readerDeadline = 0
+                return .handed(r)
             }
             if s.receivedBytes >= Self.highWater {
                 // libcurl keeps these bytes and hands them to us again once the reader unpauses.
