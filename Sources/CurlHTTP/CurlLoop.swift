@@ -20,7 +20,14 @@ final class CurlLoop: @unchecked Sendable {
     static let shared = CurlLoop()
 
     private let multi: UnsafeMutableRawPointer
-    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let jobs = Mutex<[Job]>([])
+    /// The loop thread, once it runs (for `enqueue` to skip the wake-up when the loop enqueues to itself).
+    private nonisolated(unsafe) var loopThread: pthread_t?
+
+    private enum Job {
+        case closure(@Sendable () -> Void)
+        case task(UnownedJob)
+    }
     /// When the sleeping loop will wake at the latest (ms, `nowMs` clock); 0 while it is busy. Lets a reader
     /// that sets a deadline skip the wake-up when the loop will look at deadlines before it passes anyway.
     private let plannedWakeMs = Atomic<UInt64>(0)
@@ -50,8 +57,19 @@ final class CurlLoop: @unchecked Sendable {
 
     /// Runs `job` on the loop thread as soon as possible.
     func enqueue(_ job: @escaping @Sendable () -> Void) {
-        jobs.withLock { $0.append(job) }
-        curl_multi_wakeup(multi)
+        jobs.withLock { $0.append(.closure(job)) }
+        wakeUnlessLoopThread()
+    }
+
+    /// True on the loop thread itself.
+    var isLoopThread: Bool {
+        guard let loopThread else { return false }
+        return pthread_equal(pthread_self(), loopThread) != 0
+    }
+
+    /// The loop runs its job list before it polls again, so only other threads need to interrupt the poll.
+    private func wakeUnlessLoopThread() {
+        if !isLoopThread { curl_multi_wakeup(multi) }
     }
 
     /// A reader now waits until `deadlineMs`: wake the loop only if it would sleep past it (any thread).
@@ -99,12 +117,19 @@ final class CurlLoop: @unchecked Sendable {
 
     private func run() {
         var running: Int32 = 0
-        var pending: [@Sendable () -> Void] = []
+        var pending: [Job] = []
+        loopThread = pthread_self()
+        let executor = asUnownedTaskExecutor()
         while true {
             plannedWakeMs.store(0, ordering: .sequentiallyConsistent)
             // Swap the job list with the (empty, already allocated) local one: no allocation per iteration.
             jobs.withLock { list in swap(&list, &pending) }
-            for job in pending { job() }
+            for job in pending {
+                switch job {
+                case .closure(let run): run()
+                case .task(let task): task.runSynchronously(on: executor)
+                }
+            }
             pending.removeAll(keepingCapacity: true)
 
             curl_multi_perform(multi, &running)
@@ -151,5 +176,16 @@ final class CurlLoop: @unchecked Sendable {
             remove(easy: raw)
             transfer.loopCompleted(code: code, message: nil)
         }
+    }
+}
+
+/// The loop is also a task executor: an invocation run with `withTaskExecutorPreference(HTTPClient.taskExecutor)`
+/// executes on the loop thread, so a body chunk read by a curl callback is relayed and queued for the Runtime
+/// API in the same thread, with no hop to the global executor and back (two futex/eventfd wake-ups per frame).
+extension CurlLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let task = UnownedJob(job)
+        jobs.withLock { $0.append(.task(task)) }
+        wakeUnlessLoopThread()
     }
 }

@@ -27,6 +27,11 @@ public struct HTTPClient: Sendable {
     /// A client on the process-wide curl loop.
     public init() {}
 
+    /// The curl loop thread as a task executor. Code run with `withTaskExecutorPreference(HTTPClient.taskExecutor)`
+    /// shares the thread that reads and writes the sockets: no thread hop between an upstream read and the
+    /// Runtime API write. Keep long CPU-bound work off it; it delays every transfer's I/O meanwhile.
+    public static var taskExecutor: any TaskExecutor { CurlLoop.shared }
+
     /// Starts `request` and returns at once; read the head and body, or write the body, from the transfer.
     public func start(_ request: HTTPRequest) -> HTTPTransfer {
         let loop = CurlLoop.shared

@@ -33,6 +33,15 @@ public enum LambdaRuntime {
             await postError(client: client, url: endpoint.initErrorURL, type: info.type, message: info.message)
             exit(1)
         }
+        // The whole loop runs on the curl thread: /next, the handler and its upstream reads and response writes
+        // share one thread, so a relayed frame costs no thread hop (bench/OPTIMISATIONS.md §3).
+        await withTaskExecutorPreference(HTTPClient.taskExecutor) {
+            await loop(handler, client: client, endpoint: endpoint)
+        }
+        fail("the invocation loop ended")
+    }
+
+    static func loop<H: LambdaHandler>(_ handler: H, client: HTTPClient, endpoint: RuntimeAPIEndpoint) async {
         var consecutiveFailures = 0
         while true {
             switch await nextInvocation(client: client, endpoint: endpoint) {
