@@ -321,9 +321,11 @@ struct ParsedURL {
     let query: String
 
     init(_ url: String) throws(SigV4Error) {
-        guard let schemeEnd = url.firstRange(of: "://") else { throw .invalidURL(url) }
-        let scheme = asciiLowercased(String(url[..<schemeEnd.lowerBound]))
-        let rest = url[schemeEnd.upperBound...]
+        // Plain index arithmetic, not `firstRange(of:)`: that lives in _StringProcessing, which links the
+        // regex parser (about 1 MB) into bootstrap.
+        guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw .invalidURL(url) }
+        let scheme = asciiLowercased(String(url[..<colon]))
+        let rest = url[url.index(colon, offsetBy: 3)...]
         let delimiters: Set<Character> = ["/", "?", "#"]
         let authorityEnd = rest.firstIndex(where: { delimiters.contains($0) }) ?? rest.endIndex
         var authority = rest[..<authorityEnd]

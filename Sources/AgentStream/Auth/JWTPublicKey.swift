@@ -52,8 +52,22 @@ public final class JWTPublicKey: @unchecked Sendable {
     /// A key from a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block, as Clerk's dashboard shows it.
     public convenience init(pem: String) throws(KeyError) {
         // Environment variables often carry the PEM with literal "\n" sequences instead of line breaks.
-        let text = pem.contains("\\n") ? pem.replacing("\\n", with: "\n") : pem
-        let bytes = Array(text.utf8)
+        // Done on bytes: String's `contains(_:)`/`replacing` come from _StringProcessing, which would link the
+        // regex parser (about 1 MB) into bootstrap.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pem.utf8.count)
+        var escaped = false
+        for b in pem.utf8 {
+            if escaped {
+                if b == UInt8(ascii: "n") { bytes.append(0x0A) } else { bytes.append(UInt8(ascii: "\\")); bytes.append(b) }
+                escaped = false
+            } else if b == UInt8(ascii: "\\") {
+                escaped = true
+            } else {
+                bytes.append(b)
+            }
+        }
+        if escaped { bytes.append(UInt8(ascii: "\\")) }
         guard bytes.count < 64 * 1024 else { throw KeyError("PEM is too large") }
         let parsed: OpaquePointer? = bytes.withUnsafeBytes { raw -> OpaquePointer? in
             guard let base = raw.baseAddress, let bio = BIO_new_mem_buf(base, Int32(raw.count)) else { return nil }
