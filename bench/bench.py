@@ -991,16 +991,16 @@ def render(r, command):
         ("cold init: exec → first `GET /next` (ms)", "≤ 3 ms; ≤ 3× C floor", fmt(ci),
          f"awslambdaric {fmt(cp)}; C floor {fmt(cf)}",
          f"awslambdaric ÷ bootstrap = {cp['median'] / ci['median']:.1f}; bootstrap ÷ C floor = {ci['median'] / cf['median']:.2f}",
-         ok(ci["median"] <= 3 and ci["median"] <= 3 * cf["median"])),
+         ("✅" if ci["median"] <= 3 else "❌") + " ≤ 3 ms; " + ("✅" if ci["median"] <= 3 * cf["median"] else "❌") + " ≤ 3× floor"),
         ("first invoke after init (ms), 7-frame SSE echo", "—", fmt(fi), f"awslambdaric (buffered) {fmt(fp)}",
          f"awslambdaric ÷ bootstrap = {fp['median'] / fi['median']:.2f}", ""),
         ("warm invoke (ms), same response", "—", fmt(wi), f"awslambdaric (buffered) {fmt(wp)}",
          f"awslambdaric ÷ bootstrap = {wp['median'] / wi['median']:.2f}", ""),
         ("added time to first byte vs calling the agent directly (ms)", "p50 ≤ 1, p99 ≤ 3", fmt(r["ttfb_added_ms"]),
          f"direct {fmt(r['ttfb_direct_ms'])}; via {fmt(r['ttfb_via_ms'])}", "",
-         ok(r["ttfb_added_ms"]["median"] <= 1 and r["ttfb_added_ms"]["p99"] <= 3)),
-        ("… of which bootstrap (Runtime API stub instead of lambda-local + client) (ms)", "", fmt(r["ttfb_added_runtime_only_ms"]),
-         "", "", ""),
+         ("✅" if r["ttfb_added_ms"]["median"] <= 1 else "❌") + " p50; " + ("✅" if r["ttfb_added_ms"]["p99"] <= 3 else "❌") + " p99"),
+        ("… of which bootstrap (Runtime API stub instead of lambda-local + client) (ms)", "(p50 ≤ 1, p99 ≤ 3)", fmt(r["ttfb_added_runtime_only_ms"]),
+         "", "", ok(r["ttfb_added_runtime_only_ms"]["median"] <= 1 and r["ttfb_added_runtime_only_ms"]["p99"] <= 3)),
         ("per-frame relay latency, upstream write → client read via lambda-local (ms)", "p50 ≤ 0.3", fmt(fl_client, 3), "", "",
          ok(fl_client["median"] <= 0.3)),
         ("per-frame relay latency, upstream write → Runtime API read, bootstrap only (ms)", "(p50 ≤ 0.3)", fmt(fl_rt, 3), "", "",
@@ -1074,7 +1074,12 @@ def main():
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
     p.add_argument("--results", help="write RESULTS.md here")
     p.add_argument("--command", default="bench/bench.py " + " ".join(sys.argv[1:]))
+    p.add_argument("--render", metavar="RESULTS_JSON", help="only rewrite --results from an earlier run's results.json")
     args = p.parse_args()
+    if args.render:
+        with open(args.render) as f, open(args.results, "w") as out:
+            out.write(render(json.load(f), args.command))
+        return 0
     return Bench(args).run()
 
 
