@@ -96,3 +96,31 @@ import TinyJSON
         #expect(lambdaErrorInfo(Plain()).type == "Function.Plain")
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct TraceEnvironmentTests {
+    func current() -> String? { getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) } }
+
+    @Test func exportsUpdatesAndRemovesInPlace() {
+        TraceEnvironment.export("Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1")
+        #expect(current() == "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1")
+        let pointer = getenv("_X_AMZN_TRACE_ID")
+        for i in 0..<1000 { TraceEnvironment.export("Root=1-\(i)") }
+        #expect(current() == "Root=1-999")
+        // The same storage is rewritten: no new string per invocation (glibc's setenv would keep them all).
+        #expect(getenv("_X_AMZN_TRACE_ID") == pointer)
+        TraceEnvironment.export(nil)
+        #expect(current() == nil)
+        TraceEnvironment.export("Root=1-again")
+        #expect(current() == "Root=1-again")
+        let long = String(repeating: "x", count: 2000)
+        TraceEnvironment.export(long)
+        #expect(current() == long)
+        TraceEnvironment.export("Root=1-short")
+        #expect(current() == "Root=1-short")
+        TraceEnvironment.export(nil)
+    }
+}

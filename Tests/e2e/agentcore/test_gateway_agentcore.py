@@ -214,6 +214,10 @@ def test_deadline_ends_the_stream_before_the_function_times_out(front):
         started = time.monotonic()
         r = invoke(f, {"prompt": "x", "mode": "slow", "chunks": 10, "silence": 0.5})
         elapsed = time.monotonic() - started
+        # lambda-local logs the error trailers after the client's body has ended: wait for the line.
+        wait_until = time.monotonic() + 5
+        while "Function.Deadline" not in f.logs() and time.monotonic() < wait_until:
+            time.sleep(0.05)
         logs = f.logs()
     frames = r.data_frames()
     assert_single_terminal(frames)
