@@ -85,7 +85,8 @@ public struct AgentCoreUpstream: AgentUpstream {
         }
         let contentType = head.headers["content-type"]?.lowercased() ?? ""
         if contentType.hasPrefix("text/event-stream") {
-            return SSEUpstreamStream(transfer: transfer, upstreamName: "AgentCore", classify: Self.classify)
+            return DecodingUpstreamStream(
+                transfer: transfer, upstreamName: "AgentCore", decoder: SSEEventDecoder(classify: Self.classify))
         }
         // A non-streaming agent answers with one JSON document: relay it as one chunk.
         let whole: [UInt8]

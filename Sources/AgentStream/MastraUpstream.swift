@@ -73,7 +73,7 @@ public struct MastraUpstream: AgentUpstream {
             let bytes = (try? await transfer.collectBody(limit: 64 * 1024)) ?? []
             throw Self.mapError(status: head.status, body: bytes, agentID: agentID)
         }
-        return MastraUpstreamStream(transfer: transfer)
+        return DecodingUpstreamStream(transfer: transfer, upstreamName: "Mastra", decoder: MastraStreamParser())
     }
 
     /// Maps a Mastra error answer (`{"error": "..."}` with the handler's status) before streaming.
@@ -119,54 +119,6 @@ public struct MastraUpstream: AgentUpstream {
     }
 }
 
-/// Reads a Mastra response body through `MastraStreamParser`.
-final class MastraUpstreamStream: UpstreamStream, @unchecked Sendable {
-    private let transfer: HTTPTransfer
-    // Touched only by the single reader (the relay loop), hence @unchecked.
-    private var parser = MastraStreamParser()
-    private var pending: [UpstreamEvent] = []
-    private var pendingHead = 0
-    private var ended = false
-
-    init(transfer: HTTPTransfer) { self.transfer = transfer }
-
-    func next(timeoutMs: Int) async throws(UpstreamError) -> UpstreamEvent {
-        while true {
-            if pendingHead < pending.count {
-                let e = pending[pendingHead]
-                pendingHead += 1
-                if pendingHead == pending.count {
-                    pending.removeAll(keepingCapacity: true)
-                    pendingHead = 0
-                }
-                return e
-            }
-            if ended { return .end }
-            if parser.isDone {
-                // `data: [DONE]` is the end; do not wait for a server that keeps the connection open after it.
-                ended = true
-                transfer.cancel()
-                return .end
-            }
-            let step: HTTPBodyEvent
-            do {
-                step = try await transfer.next(timeoutMs: timeoutMs)
-            } catch {
-                throw UpstreamError.transport(error, upstream: "Mastra")
-            }
-            switch step {
-            case .timeout: return .timeout
-            case .data(let bytes): pending += parser.feed(bytes)
-            case .end:
-                ended = true
-                pending += parser.finish()
-            }
-        }
-    }
-
-    func cancel() { transfer.cancel() }
-}
-
 /// Incremental parser for both Mastra response formats, chosen from the first bytes:
 ///
 /// - ≥0.20 SSE: `data: {"type":"text-delta","payload":{"text":"Hi"}}` … `data: [DONE]`
@@ -177,7 +129,7 @@ final class MastraUpstreamStream: UpstreamStream, @unchecked Sendable {
 /// Text becomes `.text`; errors become `.failure`; tool calls and results become normalized object chunks
 /// `{"type":"tool-call","toolCallId","toolName","args"}` / `{"type":"tool-result","toolCallId","toolName"?,"result"}`
 /// (plain-text clients never see them); step, finish, reasoning and usage parts are dropped.
-struct MastraStreamParser {
+struct MastraStreamParser: UpstreamDecoder {
     enum Format: Equatable { case unknown, sse, records, dataStream, text }
 
     private(set) var format = Format.unknown

@@ -107,22 +107,47 @@ public protocol AgentUpstream: Sendable {
     func open(_ call: AgentCall) async throws(UpstreamError) -> any UpstreamStream
 }
 
-/// Turns an upstream SSE or plain body into `UpstreamEvent`s, keeping events parsed from one read.
-final class SSEUpstreamStream: UpstreamStream, @unchecked Sendable {
+/// Incremental decoding of one upstream's body format into events (SSE for AgentCore, Mastra's formats).
+protocol UpstreamDecoder {
+    /// Events completed by `bytes`.
+    mutating func feed(_ bytes: some Collection<UInt8>) -> [UpstreamEvent]
+    /// Events still pending when the body ends.
+    mutating func finish() -> [UpstreamEvent]
+    /// True once the format's own end marker arrived (the connection may stay open after it).
+    var isDone: Bool { get }
+}
+
+/// SSE events mapped one by one through `classify` (AgentCore: the agent SDK's `data: <json>` events).
+struct SSEEventDecoder: UpstreamDecoder {
+    private var parser = SSEParser()
+    let classify: @Sendable ([UInt8]) -> UpstreamEvent?
+
+    /// `classify` maps one event's data to an event, or nil to skip it.
+    init(classify: @escaping @Sendable ([UInt8]) -> UpstreamEvent?) { self.classify = classify }
+
+    mutating func feed(_ bytes: some Collection<UInt8>) -> [UpstreamEvent] {
+        parser.feed(bytes).compactMap(classify)
+    }
+
+    mutating func finish() -> [UpstreamEvent] { parser.finish().compactMap(classify) }
+
+    var isDone: Bool { false }
+}
+
+/// Reads an upstream body through a decoder, keeping the events decoded from one network read.
+final class DecodingUpstreamStream<Decoder: UpstreamDecoder>: UpstreamStream, @unchecked Sendable {
     private let transfer: HTTPTransfer
     private let upstreamName: String
-    private let classify: @Sendable ([UInt8]) -> UpstreamEvent?
     // Touched only by the single reader (the relay loop), hence @unchecked.
-    private var parser = SSEParser()
+    private var decoder: Decoder
     private var pending: [UpstreamEvent] = []
     private var pendingHead = 0
     private var ended = false
 
-    /// `classify` maps one event's data to an event, or nil to skip it (e.g. an end marker handled by state).
-    init(transfer: HTTPTransfer, upstreamName: String, classify: @escaping @Sendable ([UInt8]) -> UpstreamEvent?) {
+    init(transfer: HTTPTransfer, upstreamName: String, decoder: Decoder) {
         self.transfer = transfer
         self.upstreamName = upstreamName
-        self.classify = classify
+        self.decoder = decoder
     }
 
     func next(timeoutMs: Int) async throws(UpstreamError) -> UpstreamEvent {
@@ -137,6 +162,12 @@ final class SSEUpstreamStream: UpstreamStream, @unchecked Sendable {
                 return e
             }
             if ended { return .end }
+            if decoder.isDone {
+                // The format's end marker arrived: do not wait for a server that keeps the connection open.
+                ended = true
+                transfer.cancel()
+                return .end
+            }
             let step: HTTPBodyEvent
             do {
                 step = try await transfer.next(timeoutMs: timeoutMs)
@@ -147,14 +178,10 @@ final class SSEUpstreamStream: UpstreamStream, @unchecked Sendable {
             case .timeout:
                 return .timeout
             case .data(let bytes):
-                for payload in parser.feed(bytes) {
-                    if let e = classify(payload) { pending.append(e) }
-                }
+                pending += decoder.feed(bytes)
             case .end:
                 ended = true
-                for payload in parser.finish() {
-                    if let e = classify(payload) { pending.append(e) }
-                }
+                pending += decoder.finish()
             }
         }
     }

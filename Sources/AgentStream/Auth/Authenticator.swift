@@ -1,3 +1,4 @@
+import CurlHTTP
 import LambdaRuntime
 import TinyJSON
 
@@ -125,14 +126,5 @@ public struct Authenticator: Sendable {
             }
             throw HTTPFailure.unauthorized(error.message)
         }
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }
