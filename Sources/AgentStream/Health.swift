@@ -1,5 +1,6 @@
 import CurlHTTP
 import LambdaRuntime
+import SigV4
 import TinyJSON
 
 /// `GET /api/streaming/health`: liveness plus one reachability check per upstream, run concurrently
@@ -72,7 +73,7 @@ struct HealthChecker: Sendable {
             let (problem, at) = results[t.key] ?? ("not checked", Clock.epochMs())
             var entry: [String: JSONValue] = [
                 "status": .string(problem == nil ? "connected" : "unreachable"), "url": .string(t.url),
-                "lastCheck": .string(ISOTime.format(epochMs: at)),
+                "lastCheck": .string(AWSDate.iso8601(epochMs: at)),
             ]
             if let problem {
                 healthy = false
@@ -82,36 +83,7 @@ struct HealthChecker: Sendable {
         }
         return [
             "status": .string(healthy ? "healthy" : "degraded"), "service": "agentstream",
-            "timestamp": .string(ISOTime.format(epochMs: Clock.epochMs())), "agents": .object(agents),
+            "timestamp": .string(AWSDate.iso8601(epochMs: Clock.epochMs())), "agents": .object(agents),
         ]
-    }
-}
-
-/// ISO 8601 UTC timestamps with milliseconds, formatted by hand (no Foundation in bootstrap).
-enum ISOTime {
-    static func format(epochMs: Int64) -> String {
-        let ms = Int(((epochMs % 1000) + 1000) % 1000)
-        let secs = (epochMs - Int64(ms)) / 1000
-        var days = secs / 86_400
-        var rem = secs % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2)).\(pad(Int64(ms), 3))Z"
     }
 }

@@ -52,13 +52,22 @@ public struct AWSDate: Sendable, Equatable, Hashable {
     /// `YYYYMMDD'T'HHMMSS'Z'`, the `X-Amz-Date` header value.
     public var amzDate: String {
         let (year, month, day, hour, minute, second) = components
-        return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(hour, 2) + pad(minute, 2) + pad(second, 2) + "Z"
+        return Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2) + "T" + Self.pad(hour, 2) + Self.pad(minute, 2)
+            + Self.pad(second, 2) + "Z"
     }
 
     /// `YYYYMMDD`, the date part of the credential scope.
     public var dateStamp: String {
         let (year, month, day, _, _, _) = components
-        return pad(year, 4) + pad(month, 2) + pad(day, 2)
+        return Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (ISO 8601, UTC) for an instant in Unix epoch milliseconds.
+    public static func iso8601(epochMs: Int64) -> String {
+        let ms = ((epochMs % 1000) + 1000) % 1000
+        let (year, month, day, hour, minute, second) = AWSDate(epochSeconds: (epochMs - ms) / 1000).components
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":"
+            + pad(second, 2) + "." + pad(ms, 3) + "Z"
     }
 
     private var components: (Int64, Int64, Int64, Int64, Int64, Int64) {
@@ -69,7 +78,7 @@ public struct AWSDate: Sendable, Equatable, Hashable {
         return (year, month, day, secondsOfDay / 3_600, (secondsOfDay % 3_600) / 60, secondsOfDay % 60)
     }
 
-    private func pad(_ value: Int64, _ width: Int) -> String {
+    private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

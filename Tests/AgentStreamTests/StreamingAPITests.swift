@@ -1,4 +1,5 @@
 import CurlHTTP
+import SigV4
 import Testing
 import TinyJSON
 
@@ -167,8 +168,8 @@ import TinyJSON
     }
 
     @Test func isoTime() {
-        #expect(ISOTime.format(epochMs: 0) == "1970-01-01T00:00:00.000Z")
-        #expect(ISOTime.format(epochMs: 1_900_000_000_123) == "2030-03-17T17:46:40.123Z")
-        #expect(ISOTime.format(epochMs: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
+        #expect(AWSDate.iso8601(epochMs: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(AWSDate.iso8601(epochMs: 1_900_000_000_123) == "2030-03-17T17:46:40.123Z")
+        #expect(AWSDate.iso8601(epochMs: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
     }
 }
