@@ -49,6 +49,7 @@ final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, 2, 1)
+        markDescriptorsCloseOnExec()
 
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -72,6 +73,17 @@ final class ChildProcess: Sendable {
         reaper.name = "lambda-local-reaper-\(pid)"
         reaper.start()
         return ChildProcess(pid: pid)
+    }
+
+    /// The child must not inherit our listening sockets, connections or epoll fd (not all are opened with
+    /// O_CLOEXEC): an orphaned child would keep the Function URL port and Runtime API connections alive.
+    private static func markDescriptorsCloseOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Signals the whole process group; harmless if it is already gone.
