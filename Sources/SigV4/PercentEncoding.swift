@@ -6,20 +6,7 @@
 /// `arn:aws:…:runtime/x` → `arn%3Aaws%3A…%3Aruntime%2Fx`. SigV4 also uses it (with `safe: "/"`) to encode the
 /// canonical URI and (with no safe set) query keys and values.
 public func percentEncode(_ string: String, safe: String = "") -> String {
-    let safeBytes = Array(safe.utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(string.utf8.count)
-    let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-    for byte in string.utf8 {
-        if isUnreserved(byte) || safeBytes.contains(byte) {
-            out.append(byte)
-        } else {
-            out.append(UInt8(ascii: "%"))
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0f)])
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
+    percentEncodeBytes(string.utf8, safe: Array(safe.utf8))
 }
 
 /// RFC 3986 §2.3 unreserved set; SigV4 leaves exactly these bytes unencoded.
@@ -64,13 +51,14 @@ private func hexValue(_ byte: UInt8) -> UInt8? {
     }
 }
 
-/// Percent-encodes raw bytes (used after `percentDecode`, whose output need not be valid UTF-8).
-func percentEncodeBytes(_ bytes: [UInt8]) -> String {
+/// Percent-encodes raw bytes, leaving unreserved bytes and those in `safe` as they are (also used after
+/// `percentDecode`, whose output need not be valid UTF-8).
+func percentEncodeBytes(_ bytes: some Collection<UInt8>, safe: [UInt8] = []) -> String {
     let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count)
     for byte in bytes {
-        if isUnreserved(byte) {
+        if isUnreserved(byte) || safe.contains(byte) {
             out.append(byte)
         } else {
             out.append(UInt8(ascii: "%"))

@@ -213,20 +213,10 @@ struct JSONParser {
     }
 
     private mutating func parseHex4() throws(JSONError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("unexpected end of input") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[index]
-            let d: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw fail("invalid \\u escape")
-            }
-            v = v << 4 | d
-            index += 1
+        guard let v = JSONHex.value(of: bytes, at: index) else {
+            throw fail(index + 4 <= bytes.count ? "invalid \\u escape" : "unexpected end of input")
         }
+        index += 4
         return v
     }
 
@@ -235,5 +225,26 @@ struct JSONParser {
             throw JSONError(offset: offset, reason: "invalid UTF-8 in string")
         }
         return s
+    }
+}
+
+/// The four hex digits of a `\uXXXX` escape, shared by every JSON reader in the package.
+public enum JSONHex {
+    /// The value of the four hex digits at `offset`, or nil when they are missing or not hex.
+    public static func value(of bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
+        guard offset >= 0, offset + 4 <= bytes.count else { return nil }
+        var v: UInt32 = 0
+        for i in offset..<(offset + 4) {
+            let c = bytes[i]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
     }
 }
