@@ -28,7 +28,7 @@ deps:
 ## venv: the Python environment for the end-to-end tests (real agent SDK, botocore, awslambdaric).
 $(VENV)/.stamp: Tests/requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q pip==26.3
 	$(VENV)/bin/pip install -q -r Tests/requirements.txt
 	touch $@
 
