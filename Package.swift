@@ -36,13 +36,14 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .target(name: "Primitives", swiftSettings: product),
         .target(name: "TinyJSON", swiftSettings: product),
-        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: product),
-        .target(name: "LambdaRuntime", dependencies: ["CurlHTTP", "TinyJSON"], swiftSettings: product),
-        .target(name: "SigV4", dependencies: ["CLibCrypto"], swiftSettings: product),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "Primitives"], swiftSettings: product),
+        .target(name: "LambdaRuntime", dependencies: ["CurlHTTP", "TinyJSON", "Primitives"], swiftSettings: product),
+        .target(name: "SigV4", dependencies: ["CLibCrypto", "Primitives"], swiftSettings: product),
         .target(
             name: "AgentStream",
-            dependencies: ["LambdaRuntime", "CurlHTTP", "SigV4", "TinyJSON", "CLibCrypto"],
+            dependencies: ["LambdaRuntime", "CurlHTTP", "SigV4", "TinyJSON", "Primitives", "CLibCrypto"],
             swiftSettings: product
         ),
         .executableTarget(name: "bootstrap", dependencies: ["AgentStream"], swiftSettings: product),
@@ -55,11 +56,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
         .testTarget(name: "TinyJSONTests", dependencies: ["TinyJSON"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "Primitives"], exclude: ["Vectors"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"]),
-        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TinyJSON"]),
-        .testTarget(name: "AgentStreamTests", dependencies: ["AgentStream", "TinyJSON"]),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TinyJSON", "Primitives"]),
+        .testTarget(name: "AgentStreamTests", dependencies: ["AgentStream", "TinyJSON", "Primitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

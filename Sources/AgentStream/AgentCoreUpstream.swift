@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import SigV4
 import TinyJSON
@@ -32,7 +33,7 @@ public struct AgentCoreUpstream: AgentUpstream {
 
     /// The InvokeAgentRuntime URL: the ARN percent-encoded as one path segment (`:`→`%3A`, `/`→`%2F`).
     public var invocationURL: String {
-        endpoint + "/runtimes/" + percentEncode(arn) + "/invocations?qualifier=" + percentEncode(qualifier)
+        endpoint + "/runtimes/" + PercentEncoding.encode(arn) + "/invocations?qualifier=" + PercentEncoding.encode(qualifier)
     }
 
     /// The JSON body sent to the agent: `{"prompt": ...}` plus `messages` and the client's extra fields.

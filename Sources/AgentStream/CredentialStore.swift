@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import SigV4
 import TinyJSON
@@ -86,7 +87,7 @@ struct CredentialStore: Sendable {
     /// The request for `userID`. `select=*` so the column spellings below all work; `limit=1` instead of
     /// `Accept: application/vnd.pgrst.object+json` so "no row" is a plain `[]`, not a 406 to tell apart.
     func request(userID: String) -> HTTPRequest {
-        let url = config.url + "/rest/v1/" + config.table + "?select=*&user_id=eq." + percentEncode(userID) + "&limit=1"
+        let url = config.url + "/rest/v1/" + config.table + "?select=*&user_id=eq." + PercentEncoding.encode(userID) + "&limit=1"
         var headers: HTTPHeaders = ["Accept": "application/json", "apikey": config.key, "User-Agent": "agentstream/1.0"]
         // New-style `sb_...` keys are not JWTs and must not go in Authorization; legacy JWT keys go in both.
         if !config.key.hasPrefix("sb_") { headers.add("Authorization", "Bearer " + config.key) }

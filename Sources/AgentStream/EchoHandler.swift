@@ -1,3 +1,4 @@
+import Primitives
 import LambdaRuntime
 import TinyJSON
 
@@ -11,7 +12,7 @@ public struct EchoHandler: LambdaHandler {
     public init() {}
 
     public func handle(event: [UInt8], context: LambdaContext, writer: LambdaResponseWriter) async throws {
-        let started = Clock.monotonicNs()
+        let started = MonotonicClock.now.nanoseconds
         let request = try FunctionURLRequest(event: event)
         let query = request.queryStringParameters
         switch (request.method, request.rawPath) {
@@ -31,7 +32,7 @@ public struct EchoHandler: LambdaHandler {
                     throw failure
                 }
             }
-            let elapsed = Int((Clock.monotonicNs() - started) / 1_000_000)
+            let elapsed = Int((MonotonicClock.now.nanoseconds - started) / 1_000_000)
             try await writer.write(SSE.complete(executionTimeMs: elapsed))
         case ("GET", "/bytes"):
             let n = max(0, query["n"].flatMap { Int($0) } ?? 0)

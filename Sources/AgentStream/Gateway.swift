@@ -1,3 +1,4 @@
+import Primitives
 import LambdaRuntime
 import SigV4
 import TinyJSON
@@ -41,7 +42,7 @@ public struct Gateway: LambdaHandler {
     }
 
     public func handle(event: [UInt8], context: LambdaContext, writer: LambdaResponseWriter) async throws {
-        let startNs = Clock.monotonicNs()
+        let startNs = MonotonicClock.now.nanoseconds
         let request = try FunctionURLRequest(event: event)
         var stats = RelayStats()
         var fields: [String: JSONValue] = [

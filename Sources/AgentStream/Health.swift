@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import LambdaRuntime
 import SigV4
@@ -61,7 +62,7 @@ struct HealthChecker: Sendable {
         let ms = timeoutMs
         let results = await withTaskGroup(of: (String, String?, Int64).self) { group in
             for t in unique.values {
-                group.addTask { (t.key, await t.check(ms), Clock.epochMs()) }
+                group.addTask { (t.key, await t.check(ms), WallClock.epochMs()) }
             }
             var out: [String: (String?, Int64)] = [:]
             for await (name, problem, at) in group { out[name] = (problem, at) }
@@ -70,7 +71,7 @@ struct HealthChecker: Sendable {
         var agents: [String: JSONValue] = [:]
         var healthy = true
         for t in targets {
-            let (problem, at) = results[t.key] ?? ("not checked", Clock.epochMs())
+            let (problem, at) = results[t.key] ?? ("not checked", WallClock.epochMs())
             var entry: [String: JSONValue] = [
                 "status": .string(problem == nil ? "connected" : "unreachable"), "url": .string(t.url),
                 "lastCheck": .string(AWSDate.iso8601(epochMs: at)),
@@ -83,7 +84,7 @@ struct HealthChecker: Sendable {
         }
         return [
             "status": .string(healthy ? "healthy" : "degraded"), "service": "agentstream",
-            "timestamp": .string(AWSDate.iso8601(epochMs: Clock.epochMs())), "agents": .object(agents),
+            "timestamp": .string(AWSDate.iso8601(epochMs: WallClock.epochMs())), "agents": .object(agents),
         ]
     }
 }

@@ -1,3 +1,4 @@
+import Primitives
 import LambdaRuntime
 import TinyJSON
 
@@ -22,7 +23,7 @@ public struct Logger: Sendable {
         var doc = fields
         doc["level"] = .string(Self.name(at))
         doc["msg"] = .string(message)
-        doc["ts"] = .number(Double(Clock.epochMs()))
+        doc["ts"] = .number(Double(WallClock.epochMs()))
         var line = JSONValue.object(doc).serialized()
         line.append(0x0A)
         line.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }

@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import SigV4
 import TinyJSON
@@ -25,7 +26,7 @@ public struct MastraUpstream: AgentUpstream {
     }
 
     /// `{base}/api/agents/{id}/stream`, the id percent-encoded as one path segment.
-    public var streamURL: String { baseURL + "/api/agents/" + percentEncode(agentID) + "/stream" }
+    public var streamURL: String { baseURL + "/api/agents/" + PercentEncoding.encode(agentID) + "/stream" }
 
     /// Keys copied from the call's extra fields when present; anything else a client sends is not
     /// forwarded, so a caller cannot override the agent's instructions, tools or model.

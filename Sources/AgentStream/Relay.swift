@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import LambdaRuntime
 import TinyJSON
@@ -51,7 +52,7 @@ struct Relay {
         writer: LambdaResponseWriter, startNs: UInt64, stats: inout RelayStats
     ) async throws {
         let deadline = context.deadlineMs - Int64(deadlineMarginMs)
-        let openWait = Int(min(Int64(idleTimeoutMs), max(0, deadline - Clock.epochMs())))
+        let openWait = Int(min(Int64(idleTimeoutMs), max(0, deadline - WallClock.epochMs())))
         let stream: any UpstreamStream
         do {
             stream = try await Self.withTimeout(ms: openWait) { () async throws(UpstreamError) -> any UpstreamStream in
@@ -91,10 +92,10 @@ struct Relay {
             try writer.writeHead(status: 200, headers: [("content-type", "text/plain; charset=utf-8"), ("cache-control", "no-cache"), ("x-accel-buffering", "no")])
         }
 
-        var lastActivity = Clock.epochMs()
+        var lastActivity = WallClock.epochMs()
         var lastWrite = lastActivity
         while true {
-            let now = Clock.epochMs()
+            let now = WallClock.epochMs()
             let toDeadline = deadline - now
             let toIdle = Int64(idleTimeoutMs) - (now - lastActivity)
             let toHeartbeat = Int64(heartbeatMs) - (now - lastWrite)
@@ -117,12 +118,12 @@ struct Relay {
             }
             switch event {
             case .timeout:
-                if format == .sse, Clock.epochMs() - lastWrite >= Int64(heartbeatMs) {
+                if format == .sse, WallClock.epochMs() - lastWrite >= Int64(heartbeatMs) {
                     try await send(SSE.heartbeat)
-                    lastWrite = Clock.epochMs()
+                    lastWrite = WallClock.epochMs()
                 }
             case .json(let bytes):
-                lastActivity = Clock.epochMs()
+                lastActivity = WallClock.epochMs()
                 switch format {
                 case .sse: try await send(SSE.chunk(rawJSON: bytes))
                 case .text:
@@ -132,7 +133,7 @@ struct Relay {
                 if stats.firstChunkMs == nil { stats.firstChunkMs = Self.elapsedMs(since: startNs) }
                 lastWrite = lastActivity
             case .text(let text):
-                lastActivity = Clock.epochMs()
+                lastActivity = WallClock.epochMs()
                 guard !text.isEmpty else { continue }
                 switch format {
                 case .sse: try await send(SSE.chunk(text: text))
@@ -175,7 +176,7 @@ struct Relay {
     }
 
     static func elapsedMs(since startNs: UInt64) -> Int {
-        Int((Clock.monotonicNs() - startNs) / 1_000_000)
+        Int((MonotonicClock.now.nanoseconds - startNs) / 1_000_000)
     }
 
     /// The text carried by one agent event: a JSON string as is, or the text field of common

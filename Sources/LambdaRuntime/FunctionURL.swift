@@ -1,3 +1,4 @@
+import Primitives
 import TinyJSON
 
 /// A Lambda Function URL request (payload format 2.0).

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Primitives
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -38,22 +39,6 @@ public struct LambdaContext: Sendable {
     }
 
     /// Milliseconds left until the deadline (negative once it has passed).
-    public var remainingTimeMs: Int64 { deadlineMs - Clock.epochMs() }
+    public var remainingTimeMs: Int64 { deadlineMs - WallClock.epochMs() }
 }
 
-/// Wall and monotonic time without Foundation.
-public enum Clock {
-    /// Unix epoch milliseconds.
-    public static func epochMs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    /// Monotonic nanoseconds, for durations.
-    public static func monotonicNs() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-}

@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import Synchronization
 import TinyJSON

@@ -1,3 +1,4 @@
+import Primitives
 import CLibCrypto
 
 // SHA-256 and HMAC-SHA256 come from OpenSSL's libcrypto: bootstrap already loads it for libcurl's TLS,
@@ -48,20 +49,8 @@ enum Crypto {
         try hmacSHA256(key: key, data: Array(string.utf8))
     }
 
-    /// Lower-case hex, as every SigV4 digest is written.
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var chars: [UInt8] = []
-        chars.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            chars.append(digits[Int(byte >> 4)])
-            chars.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: chars, as: UTF8.self)
-    }
-
     static func sha256Hex<Bytes: Collection>(_ data: Bytes) throws(SigV4Error) -> String where Bytes.Element == UInt8 {
-        hex(try sha256(data))
+        Hex.encode(try sha256(data))
     }
 
     /// Gives C a non-null pointer even for empty input: an empty Swift array has no base address, and

@@ -1,3 +1,4 @@
+import Primitives
 /// Knobs that differ between AWS services (and between the official test suite and real services).
 public struct SigV4Options: Sendable, Equatable {
     /// Percent-encode the request path once more for the canonical URI (every service but S3).
@@ -101,7 +102,7 @@ public struct SigV4Signer: Sendable {
     ///   - method: HTTP method (upper-cased for signing).
     ///   - url: the URL as sent on the wire, already percent-encoded, e.g.
     ///     `https://host/runtimes/arn%3Aaws%3A…%2Fname/invocations?qualifier=DEFAULT`. Query keys and values are
-    ///     decoded and re-encoded per RFC 3986, so encode them with ``percentEncode(_:safe:)``; `+` means a plus sign.
+    ///     decoded and re-encoded per RFC 3986, so encode them with ``PercentEncoding.encode(_:safe:)``; `+` means a plus sign.
     ///   - headers: the request's own headers; a `Host` header wins over the URL's host (default ports dropped).
     ///     `Authorization` and `X-Amz-Date` (and `X-Amz-Security-Token` when the credentials have a token) are
     ///     ignored because the signer sets them. A caller-supplied `X-Amz-Content-SHA256` (e.g. `UNSIGNED-PAYLOAD`)
@@ -189,7 +190,7 @@ public struct SigV4Signer: Sendable {
             try Crypto.sha256Hex(Array(canonicalRequest.utf8)),
         ].joined(separator: "\n")
 
-        let signature = Crypto.hex(try Crypto.hmacSHA256(key: signingKey(dateStamp: date.dateStamp),
+        let signature = Hex.encode(try Crypto.hmacSHA256(key: signingKey(dateStamp: date.dateStamp),
                                                           string: stringToSign))
         let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(credentialScope), "
             + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
@@ -223,7 +224,7 @@ public struct SigV4Signer: Sendable {
 func canonicalURI(_ path: String, options: SigV4Options) -> String {
     var path = path.isEmpty ? "/" : path
     if options.normalizePath { path = removeDotSegments(path) }
-    return options.doubleEncodePath ? percentEncode(path, safe: "/") : path
+    return options.doubleEncodePath ? PercentEncoding.encode(path, safe: "/") : path
 }
 
 /// RFC 3986 §5.2.4 dot-segment removal, plus dropping empty segments (`//`), exactly as botocore's
@@ -258,7 +259,7 @@ func canonicalQuery(_ query: String) -> String {
             key = piece
             value = ""
         }
-        pairs.append((percentEncodeBytes(percentDecode(String(key))), percentEncodeBytes(percentDecode(String(value)))))
+        pairs.append((PercentEncoding.encode(bytes: PercentEncoding.decode(String(key))), PercentEncoding.encode(bytes: PercentEncoding.decode(String(value)))))
     }
     pairs.sort { lhs, rhs in
         if lhs.0 != rhs.0 { return lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8) }

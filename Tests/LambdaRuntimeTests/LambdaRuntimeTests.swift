@@ -1,25 +1,8 @@
+import Primitives
 import Testing
 import TinyJSON
 
 @testable import LambdaRuntime
-
-@Suite struct Base64Tests {
-    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")])
-    func encodesRFC4648Vectors(_ plain: String, _ encoded: String) {
-        #expect(Base64.encode(Array(plain.utf8)) == encoded)
-        #expect(Base64.decode(encoded) == Array(plain.utf8))
-    }
-
-    @Test func roundTripsAllBytes() {
-        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        #expect(Base64.decode(Base64.encode(bytes)) == bytes)
-    }
-
-    @Test func rejectsGarbage() {
-        #expect(Base64.decode("ab$d") == nil)
-        #expect(Base64.decode("Zg==Zg") == nil)
-    }
-}
 
 @Suite struct EndpointTests {
     @Test(arguments: [

@@ -1,3 +1,4 @@
+import Primitives
 import Foundation
 import Testing
 @testable import SigV4
@@ -149,7 +150,7 @@ struct OracleCase {
             "http://localhost:80",
             "https://bedrock-agentcore.\(region).amazonaws.com:8443",
         ])
-        var path = "/runtimes/" + percentEncode(arn) + "/invocations"
+        var path = "/runtimes/" + PercentEncoding.encode(arn) + "/invocations"
         if chance(0.15) { path = pick(["/x/./y/../", "//", "/a//b/"]) + path.dropFirst() }
 
         var query: [String] = []
@@ -157,7 +158,7 @@ struct OracleCase {
         if chance(0.4) {
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let raw = word(alnum + " :/+é✈-._~", 0...8)
-                query.append(pick(["a", "Z", "b-c", "accountId", "x_y"]) + "=" + percentEncode(raw))
+                query.append(pick(["a", "Z", "b-c", "accountId", "x_y"]) + "=" + PercentEncoding.encode(raw))
             }
             if chance(0.3) { query.append("flag") }
         }

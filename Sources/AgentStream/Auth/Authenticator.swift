@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import LambdaRuntime
 import TinyJSON
@@ -97,7 +98,7 @@ public struct Authenticator: Sendable {
     }
 
     /// The caller of `request`; anonymous when auth is off. Throws 401 (or 503 when keys are unreachable).
-    func authenticate(_ request: FunctionURLRequest, nowMs: Int64 = Clock.epochMs()) async throws(HTTPFailure) -> Caller {
+    func authenticate(_ request: FunctionURLRequest, nowMs: Int64 = WallClock.epochMs()) async throws(HTTPFailure) -> Caller {
         guard let source = config.keySource else { return .anonymous }
         guard let header = request.headers["authorization"], !header.isEmpty else {
             throw HTTPFailure.unauthorized("missing Authorization: Bearer token")

@@ -1,3 +1,4 @@
+import Primitives
 import CurlHTTP
 import LambdaRuntime
 import TinyJSON
@@ -26,7 +27,7 @@ actor JWKSKeyStore {
     func key(kid: String?, algorithm: JWTAlgorithm) async throws(AuthError) -> JWTPublicKey {
         if !loaded {
             try await refresh()
-        } else if find(kid: kid, algorithm: algorithm) == nil, Clock.epochMs() - lastFetchMs >= cooldownMs {
+        } else if find(kid: kid, algorithm: algorithm) == nil, WallClock.epochMs() - lastFetchMs >= cooldownMs {
             // Unknown kid: the issuer may have rotated its keys since the last fetch.
             do {
                 try await refresh()
@@ -50,7 +51,7 @@ actor JWKSKeyStore {
     }
 
     private func refresh() async throws(AuthError) {
-        lastFetchMs = Clock.epochMs()
+        lastFetchMs = WallClock.epochMs()
         fetches += 1
         let request = HTTPRequest(
             method: "GET", url: url, headers: ["Accept": "application/json", "User-Agent": "agentstream/1.0"],

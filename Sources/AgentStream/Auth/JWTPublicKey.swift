@@ -1,3 +1,4 @@
+import Primitives
 import CLibCrypto
 import LambdaRuntime
 import TinyJSON

@@ -9,7 +9,7 @@ import Darwin
 /// A UTC instant with second precision, formatted the way SigV4 needs it.
 ///
 /// Formatting is done by hand from epoch seconds because bootstrap does not import Foundation
-/// (ICU and Foundation cost megabytes and cold-start time; see DESIGN.md §7).
+/// (ICU and Foundation cost megabytes and cold-start time).
 public struct AWSDate: Sendable, Equatable, Hashable {
     /// Seconds since 1970-01-01T00:00:00Z.
     public let epochSeconds: Int64
