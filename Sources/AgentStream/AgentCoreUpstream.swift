@@ -16,12 +16,12 @@ public struct AgentCoreUpstream: AgentUpstream {
     /// Where credentials come from (per call, since Lambda may rotate them).
     public let credentials: @Sendable () -> AWSCredentials?
     /// HTTP client.
-    public let client: HTTPClient
+    public let client: CurlClient
 
     /// An upstream for one agent runtime.
     public init(
         arn: String, qualifier: String, endpoint: String, region: String,
-        credentials: @escaping @Sendable () -> AWSCredentials?, client: HTTPClient = .shared
+        credentials: @escaping @Sendable () -> AWSCredentials?, client: CurlClient = .shared
     ) {
         self.arn = arn
         self.qualifier = qualifier
@@ -66,15 +66,15 @@ public struct AgentCoreUpstream: AgentUpstream {
         } catch {
             throw UpstreamError(httpStatus: 500, code: "SigningFailed", message: "could not sign the AgentCore request: \(error)", retryable: false)
         }
-        var wire = HTTPHeaders(headers)
+        var wire = HeaderFields(headers)
         for (name, value) in signed { wire.replace(name, value) }
         // Unsigned by design (botocore never signs it), so it may be added after signing.
         if let trace = call.traceID { wire.add("X-Amzn-Trace-Id", trace) }
         wire.add("User-Agent", "agentstream/1.0")
 
-        let request = HTTPRequest(method: "POST", url: url, headers: wire, body: .bytes(body), connectTimeoutMs: 5000)
-        let head: HTTPResponseHead
-        let transfer: HTTPTransfer
+        let request = CurlRequest(method: "POST", url: url, headers: wire, body: .bytes(body), connectTimeoutMs: 5000)
+        let head: CurlResponseHead
+        let transfer: CurlTransfer
         do {
             (head, transfer) = try await client.execute(request)
         } catch {
@@ -114,7 +114,7 @@ public struct AgentCoreUpstream: AgentUpstream {
     }
 
     /// Maps an AWS JSON error (rest-json: `x-amzn-ErrorType`, `message`/`Message`, `reason`, `fieldList`).
-    static func mapError(status: Int, headers: HTTPHeaders, body: [UInt8]) -> UpstreamError {
+    static func mapError(status: Int, headers: HeaderFields, body: [UInt8]) -> UpstreamError {
         let doc = try? JSONValue.parse(body)
         var code = headers["x-amzn-ErrorType"] ?? doc?["__type"]?.stringValue ?? doc?["code"]?.stringValue ?? ""
         // botocore strips everything after ':' and before '#'.

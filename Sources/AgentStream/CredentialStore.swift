@@ -77,27 +77,27 @@ public struct UserAWSCredentials: Sendable, CustomStringConvertible {
 /// `GET {SUPABASE_URL}/rest/v1/{table}?select=*&user_id=eq.{id}&limit=1`.
 struct CredentialStore: Sendable {
     let config: CredentialStoreConfig
-    let client: HTTPClient
+    let client: CurlClient
 
-    init(config: CredentialStoreConfig, client: HTTPClient = .shared) {
+    init(config: CredentialStoreConfig, client: CurlClient = .shared) {
         self.config = config
         self.client = client
     }
 
     /// The request for `userID`. `select=*` so the column spellings below all work; `limit=1` instead of
     /// `Accept: application/vnd.pgrst.object+json` so "no row" is a plain `[]`, not a 406 to tell apart.
-    func request(userID: String) -> HTTPRequest {
+    func request(userID: String) -> CurlRequest {
         let url = config.url + "/rest/v1/" + config.table + "?select=*&user_id=eq." + PercentEncoding.encode(userID) + "&limit=1"
-        var headers: HTTPHeaders = ["Accept": "application/json", "apikey": config.key, "User-Agent": "agentstream/1.0"]
+        var headers: HeaderFields = ["Accept": "application/json", "apikey": config.key, "User-Agent": "agentstream/1.0"]
         // New-style `sb_...` keys are not JWTs and must not go in Authorization; legacy JWT keys go in both.
         if !config.key.hasPrefix("sb_") { headers.add("Authorization", "Bearer " + config.key) }
-        return HTTPRequest(method: "GET", url: url, headers: headers, connectTimeoutMs: 2000, timeoutMs: 4000)
+        return CurlRequest(method: "GET", url: url, headers: headers, connectTimeoutMs: 2000, timeoutMs: 4000)
     }
 
     /// The user's credentials. No row → 403; store unreachable or failing → 503. Messages never carry
     /// the key or the row's values.
     func credentials(userID: String) async throws(HTTPFailure) -> UserAWSCredentials {
-        let head: HTTPResponseHead
+        let head: CurlResponseHead
         let body: [UInt8]
         do {
             (head, body) = try await client.fetch(request(userID: userID), limit: 64 * 1024)

@@ -24,7 +24,7 @@ struct HealthChecker: Sendable {
     let timeoutMs: Int
 
     init(agents: [(name: String, target: AgentTarget)], upstreams: [String: any AgentUpstream], agentCoreEndpoint: String,
-         timeoutMs: Int = 2000, client: HTTPClient = .shared)
+         timeoutMs: Int = 2000, client: CurlClient = .shared)
     {
         self.timeoutMs = timeoutMs
         var targets: [Target] = []
@@ -43,8 +43,8 @@ struct HealthChecker: Sendable {
     }
 
     /// nil when `url` answers HTTP at all (any status proves DNS, TCP and TLS work), else the reason.
-    static func endpointProblem(_ url: String, timeoutMs: Int, client: HTTPClient) async -> String? {
-        let request = HTTPRequest(
+    static func endpointProblem(_ url: String, timeoutMs: Int, client: CurlClient) async -> String? {
+        let request = CurlRequest(
             method: "GET", url: url + "/", headers: ["User-Agent": "agentstream/1.0"], connectTimeoutMs: timeoutMs, timeoutMs: timeoutMs)
         do {
             _ = try await client.fetch(request, limit: 64 * 1024)

@@ -16,10 +16,10 @@ public struct MastraUpstream: AgentUpstream {
     /// The agent's id on that server (a key of `GET /api/agents`).
     public let agentID: String
     /// HTTP client.
-    public let client: HTTPClient
+    public let client: CurlClient
 
     /// An upstream for one Mastra agent.
-    public init(baseURL: String, agentID: String, client: HTTPClient = .shared) {
+    public init(baseURL: String, agentID: String, client: CurlClient = .shared) {
         self.baseURL = baseURL
         self.agentID = agentID
         self.client = client
@@ -56,15 +56,15 @@ public struct MastraUpstream: AgentUpstream {
     }
 
     public func open(_ call: AgentCall) async throws(UpstreamError) -> any UpstreamStream {
-        var headers: HTTPHeaders = [
+        var headers: HeaderFields = [
             "Content-Type": "application/json",
             "Accept": "text/event-stream, text/plain;q=0.9, */*;q=0.5",
             "User-Agent": "agentstream/1.0",
         ]
         for (name, value) in call.headers { headers.add(name, value) }
-        let request = HTTPRequest(method: "POST", url: streamURL, headers: headers, body: .bytes(Self.body(for: call)), connectTimeoutMs: 5000)
-        let head: HTTPResponseHead
-        let transfer: HTTPTransfer
+        let request = CurlRequest(method: "POST", url: streamURL, headers: headers, body: .bytes(Self.body(for: call)), connectTimeoutMs: 5000)
+        let head: CurlResponseHead
+        let transfer: CurlTransfer
         do {
             (head, transfer) = try await client.execute(request)
         } catch {
@@ -106,7 +106,7 @@ public struct MastraUpstream: AgentUpstream {
     /// Reachability for `/health`: `GET /api/agents` answers a JSON object keyed by agent id, and this
     /// agent's id must be among its keys. Returns nil when connected, else the reason.
     func healthProblem(timeoutMs: Int) async -> String? {
-        let request = HTTPRequest(
+        let request = CurlRequest(
             method: "GET", url: baseURL + "/api/agents", headers: ["Accept": "application/json", "User-Agent": "agentstream/1.0"],
             connectTimeoutMs: timeoutMs, timeoutMs: timeoutMs)
         do {

@@ -163,7 +163,7 @@ struct Relay {
             group.addTask {
                 // Not Task.sleep: its timer would outlive the race by up to the idle timeout (minutes), holding
                 // memory for every invocation in between (RSS grew 0.75 KB per invocation).
-                try await HTTPClient.sleep(ms: max(ms, 1))
+                try await CurlClient.sleep(until: MonotonicClock.now.advanced(byMilliseconds: Int64(max(ms, 1))))
                 return nil
             }
             defer { group.cancelAll() }

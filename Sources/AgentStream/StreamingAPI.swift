@@ -143,7 +143,7 @@ enum StreamingAPI {
     static func wantsSSE(accept: String?) -> Bool {
         guard let accept else { return false }
         return accept.lowercased().split(separator: ",").contains { part in
-            part.split(separator: ";").first.map { String($0).trimmingSpaces() } == "text/event-stream"
+            part.split(separator: ";").first.map { String($0).trimmingHTTPWhitespace() } == "text/event-stream"
         }
     }
 
@@ -155,7 +155,7 @@ enum StreamingAPI {
     /// The first language tag of `Accept-Language` (`de-CH,de;q=0.9` → `de-CH`), else `en`.
     static func language(acceptLanguage: String?) -> String {
         guard let first = acceptLanguage?.split(separator: ",").first?.split(separator: ";").first else { return "en" }
-        let tag = String(first).trimmingSpaces()
+        let tag = String(first).trimmingHTTPWhitespace()
         guard !tag.isEmpty, tag != "*", tag.utf8.count <= 35,
             tag.unicodeScalars.allSatisfy({ $0.isASCIIAlnum || $0 == "-" })
         else { return "en" }

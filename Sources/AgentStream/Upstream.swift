@@ -28,7 +28,7 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     /// Maps a transport failure talking to an upstream.
-    static func transport(_ error: HTTPClientError, upstream: String) -> UpstreamError {
+    static func transport(_ error: CurlError, upstream: String) -> UpstreamError {
         switch error.kind {
         case .connect:
             UpstreamError(httpStatus: 502, code: "UpstreamUnreachable", message: "\(upstream) is unreachable: \(error.message)", retryable: true)
@@ -137,7 +137,7 @@ struct SSEEventDecoder: UpstreamDecoder {
 
 /// Reads an upstream body through a decoder, keeping the events decoded from one network read.
 final class DecodingUpstreamStream<Decoder: UpstreamDecoder>: UpstreamStream, @unchecked Sendable {
-    private let transfer: HTTPTransfer
+    private let transfer: CurlTransfer
     private let upstreamName: String
     // Touched only by the single reader (the relay loop), hence @unchecked.
     private var decoder: Decoder
@@ -145,7 +145,7 @@ final class DecodingUpstreamStream<Decoder: UpstreamDecoder>: UpstreamStream, @u
     private var pendingHead = 0
     private var ended = false
 
-    init(transfer: HTTPTransfer, upstreamName: String, decoder: Decoder) {
+    init(transfer: CurlTransfer, upstreamName: String, decoder: Decoder) {
         self.transfer = transfer
         self.upstreamName = upstreamName
         self.decoder = decoder
@@ -171,7 +171,7 @@ final class DecodingUpstreamStream<Decoder: UpstreamDecoder>: UpstreamStream, @u
             }
             let step: HTTPBodyEvent
             do {
-                step = try await transfer.next(timeoutMs: timeoutMs)
+                step = try await transfer.next(until: MonotonicClock.now.advanced(byMilliseconds: Int64(timeoutMs)))
             } catch {
                 throw UpstreamError.transport(error, upstream: upstreamName)
             }

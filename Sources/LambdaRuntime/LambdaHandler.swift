@@ -60,17 +60,17 @@ public final class LambdaResponseWriter: Sendable {
     private enum Phase {
         case idle
         case headPending(HTTPResponsePrelude)
-        case streaming(HTTPTransfer)
+        case streaming(CurlTransfer)
         case buffered
         case finished
     }
 
-    private let client: HTTPClient
+    private let client: CurlClient
     private let responseURL: String
     private let phase = Mutex<Phase>(.idle)
     private let bytesSent = Atomic<Int>(0)
 
-    init(client: HTTPClient, responseURL: String) {
+    init(client: CurlClient, responseURL: String) {
         self.client = client
         self.responseURL = responseURL
     }
@@ -122,9 +122,9 @@ public final class LambdaResponseWriter: Sendable {
             guard case .idle = p else { throw ResponseWriterError("a response was already started") }
             p = .buffered
         }
-        var headers = HTTPHeaders()
+        var headers = HeaderFields()
         headers.add("Content-Type", contentType)
-        let request = HTTPRequest(method: "POST", url: responseURL, headers: headers, body: .bytes(payload))
+        let request = CurlRequest(method: "POST", url: responseURL, headers: headers, body: .bytes(payload))
         let status: Int
         do {
             let (head, transfer) = try await client.execute(request)
@@ -153,11 +153,11 @@ public final class LambdaResponseWriter: Sendable {
         ])
     }
 
-    private func startAndEnqueue(_ bytes: [UInt8]) throws(ResponseWriterError) -> (HTTPTransfer, Bool) {
-        try phase.withLock { (p: inout Phase) throws(ResponseWriterError) -> (HTTPTransfer, Bool) in
+    private func startAndEnqueue(_ bytes: [UInt8]) throws(ResponseWriterError) -> (CurlTransfer, Bool) {
+        try phase.withLock { (p: inout Phase) throws(ResponseWriterError) -> (CurlTransfer, Bool) in
             if case .buffered = p { throw ResponseWriterError("the response is already complete") }
             if case .finished = p { throw ResponseWriterError("the response is already complete") }
-            do throws(HTTPClientError) {
+            do throws(CurlError) {
                 switch p {
                 case .streaming(let transfer):
                     return (transfer, try transfer.enqueue(bytes))
@@ -176,22 +176,22 @@ public final class LambdaResponseWriter: Sendable {
     }
 
     /// Starts the streamed POST and queues the prelude chunk and the 8-NUL delimiter chunk.
-    private func openStream(after phase: Phase) throws(HTTPClientError) -> HTTPTransfer {
+    private func openStream(after phase: Phase) throws(CurlError) -> CurlTransfer {
         var prelude = HTTPResponsePrelude(statusCode: 200, headers: [("content-type", "application/octet-stream")])
         if case .headPending(let pending) = phase { prelude = pending }
-        var headers = HTTPHeaders()
+        var headers = HeaderFields()
         headers.add("Lambda-Runtime-Function-Response-Mode", "streaming")
         headers.add("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
         headers.add("Content-Type", "application/vnd.awslambda.http-integration-response")
-        let transfer = client.start(HTTPRequest(method: "POST", url: responseURL, headers: headers, body: .stream))
+        let transfer = client.start(CurlRequest(method: "POST", url: responseURL, headers: headers, body: .stream))
         _ = try transfer.enqueue(prelude.encoded())
         _ = try transfer.enqueue([UInt8](repeating: 0, count: 8))
         return transfer
     }
 
     private func end(trailers: [(String, String)]) async throws(ResponseWriterError) {
-        let transfer: HTTPTransfer? = try phase.withLock { (p: inout Phase) throws(ResponseWriterError) -> HTTPTransfer? in
-            do throws(HTTPClientError) {
+        let transfer: CurlTransfer? = try phase.withLock { (p: inout Phase) throws(ResponseWriterError) -> CurlTransfer? in
+            do throws(CurlError) {
                 switch p {
                 case .streaming(let t):
                     p = .finished

@@ -23,7 +23,7 @@ public enum LambdaRuntime {
         } catch {
             fail(error.description)
         }
-        let client = HTTPClient.shared
+        let client = CurlClient.shared
         let handler: H
         do {
             handler = try await makeHandler()
@@ -35,13 +35,13 @@ public enum LambdaRuntime {
         }
         // The whole loop runs on the curl thread: /next, the handler and its upstream reads and response writes
         // share one thread, so a relayed frame costs no thread hop (bench/OPTIMISATIONS.md §3).
-        await withTaskExecutorPreference(HTTPClient.taskExecutor) {
+        await withTaskExecutorPreference(CurlClient.taskExecutor) {
             await loop(handler, client: client, endpoint: endpoint)
         }
         fail("the invocation loop ended")
     }
 
-    static func loop<H: LambdaHandler>(_ handler: H, client: HTTPClient, endpoint: RuntimeAPIEndpoint) async {
+    static func loop<H: LambdaHandler>(_ handler: H, client: CurlClient, endpoint: RuntimeAPIEndpoint) async {
         var consecutiveFailures = 0
         while true {
             switch await nextInvocation(client: client, endpoint: endpoint) {
@@ -67,10 +67,10 @@ public enum LambdaRuntime {
         case failed(String)
     }
 
-    static func nextInvocation(client: HTTPClient, endpoint: RuntimeAPIEndpoint) async -> Next {
+    static func nextInvocation(client: CurlClient, endpoint: RuntimeAPIEndpoint) async -> Next {
         // No overall timeout: the sandbox may be frozen for a long time between invocations.
-        let request = HTTPRequest(method: "GET", url: endpoint.nextURL, connectTimeoutMs: 2000)
-        let head: HTTPResponseHead
+        let request = CurlRequest(method: "GET", url: endpoint.nextURL, connectTimeoutMs: 2000)
+        let head: CurlResponseHead
         let body: [UInt8]
         do {
             (head, body) = try await client.fetch(request, limit: 7 << 20)
@@ -105,7 +105,7 @@ public enum LambdaRuntime {
     }
 
     static func invoke<H: LambdaHandler>(
-        _ handler: H, event: [UInt8], context: LambdaContext, client: HTTPClient, endpoint: RuntimeAPIEndpoint
+        _ handler: H, event: [UInt8], context: LambdaContext, client: CurlClient, endpoint: RuntimeAPIEndpoint
     ) async {
         let writer = LambdaResponseWriter(client: client, responseURL: endpoint.responseURL(context.requestID))
         do {
@@ -137,11 +137,11 @@ public enum LambdaRuntime {
         }
     }
 
-    static func postError(client: HTTPClient, url: String, type: String, message: String) async {
-        var headers = HTTPHeaders()
+    static func postError(client: CurlClient, url: String, type: String, message: String) async {
+        var headers = HeaderFields()
         headers.add("Lambda-Runtime-Function-Error-Type", type)
         headers.add("Content-Type", "application/json")
-        let request = HTTPRequest(
+        let request = CurlRequest(
             method: "POST", url: url, headers: headers, body: .bytes(errorDocument(type: type, message: message)),
             connectTimeoutMs: 2000, timeoutMs: 10_000)
         do {

@@ -50,7 +50,7 @@ import TinyJSON
         (429, "ThrottlingException", 503, true), (500, "InternalServerException", 502, true),
     ])
     func mapsAWSErrors(_ status: Int, _ code: String, _ httpStatus: Int, _ retryable: Bool) {
-        var headers = HTTPHeaders()
+        var headers = HeaderFields()
         headers.add("x-amzn-ErrorType", "\(code):http://internal.amazon.com/coral/com.amazon.bedrockagentcore/")
         let e = AgentCoreUpstream.mapError(status: status, headers: headers, body: Array(#"{"message":"nope"}"#.utf8))
         #expect(e.code == code && e.httpStatus == httpStatus && e.retryable == retryable && e.upstreamStatus == status)
@@ -59,7 +59,7 @@ import TinyJSON
 
     @Test func validationDetailsReachTheMessage() {
         let body = #"{"Message":"bad","reason":"FieldValidationFailed","fieldList":[{"name":"runtimeSessionId","message":"too short"}]}"#
-        let e = AgentCoreUpstream.mapError(status: 400, headers: HTTPHeaders(), body: Array(body.utf8))
+        let e = AgentCoreUpstream.mapError(status: 400, headers: HeaderFields(), body: Array(body.utf8))
         #expect(e.code == "HTTP400")
         #expect(e.message.contains("bad") && e.message.contains("FieldValidationFailed") && e.message.contains("runtimeSessionId: too short"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import Testing
 
 @testable import CurlHTTP
@@ -67,26 +68,26 @@ extension Array where Element == UInt8 {
         let server = try ScriptedServer(pieces: [
             (0, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"),
             (0, "5\r\nhello\r\n"),
-            (300, "5\r\nworld\r\n"),
+            (1500, "5\r\nworld\r\n"),
             (0, "0\r\n\r\n"),
         ])
-        let (head, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        let (head, transfer) = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: server.url))
         #expect(head.status == 200)
         #expect(head.headers["content-type"] == "text/plain")
         #expect(try await transfer.next() == .data(Array("hello".utf8)))
-        // The second piece is 300 ms away: a 50 ms wait must time out rather than block or merge pieces.
-        #expect(try await transfer.next(timeoutMs: 50) == .timeout)
+        // The second piece is 1.5 s away: a 50 ms wait must time out rather than block or merge pieces.
+        #expect(try await transfer.next(until: MonotonicClock.now.advanced(byMilliseconds: 50)) == .timeout)
         #expect(try await transfer.next() == .data(Array("world".utf8)))
         #expect(try await transfer.next() == .end)
     }
 
     @Test func sendsFixedBodyWithLengthAndHeaders() async throws {
         let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")])
-        var headers = HTTPHeaders()
+        var headers = HeaderFields()
         headers.add("X-Test", "1")
         let body = Array("{\"a\":1}".utf8)
-        let (head, _) = try await HTTPClient.shared.fetch(
-            HTTPRequest(method: "POST", url: server.url, headers: headers, body: .bytes(body)))
+        let (head, _) = try await CurlClient.shared.fetch(
+            CurlRequest(method: "POST", url: server.url, headers: headers, body: .bytes(body)), limit: 1024)
         #expect(head.status == 204)
         let text = String(decoding: server.received, as: UTF8.self)
         #expect(text.hasPrefix("POST /path?q=1 HTTP/1.1\r\n"))
@@ -97,7 +98,7 @@ extension Array where Element == UInt8 {
     @Test func refusedConnectionIsAConnectError() async throws {
         // Port 1 on loopback has no listener here, so the connect is refused at once.
         do {
-            _ = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:1/"))
+            _ = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:1/"))
             Issue.record("expected a connect error")
         } catch {
             #expect(error.kind == .connect)
@@ -107,9 +108,9 @@ extension Array where Element == UInt8 {
     @Test func resetMidBodyIsATransportError() async throws {
         let server = try ScriptedServer(
             pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"), (0, "partial")], closeAbruptly: true)
-        let (head, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        let (head, transfer) = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: server.url))
         #expect(head.status == 200)
-        var failed: HTTPClientError?
+        var failed: CurlError?
         do {
             while case .data = try await transfer.next() {}
         } catch {
@@ -121,7 +122,7 @@ extension Array where Element == UInt8 {
     @Test func totalTimeoutFires() async throws {
         let server = try ScriptedServer(pieces: [(2000, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")])
         do {
-            _ = try await HTTPClient.shared.fetch(HTTPRequest(method: "GET", url: server.url, timeoutMs: 200))
+            _ = try await CurlClient.shared.fetch(CurlRequest(method: "GET", url: server.url, timeoutMs: 200), limit: 1024)
             Issue.record("expected a timeout")
         } catch {
             #expect(error.kind == .timeout)
@@ -130,15 +131,77 @@ extension Array where Element == UInt8 {
 
     @Test func cancelEndsAWaitingReader() async throws {
         let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), (3000, "0123456789")])
-        let (_, transfer) = try await HTTPClient.shared.execute(HTTPRequest(method: "GET", url: server.url))
+        let (_, transfer) = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: server.url))
         let reader = Task { try await transfer.next() }
         try await Task.sleep(nanoseconds: 100_000_000)
         transfer.cancel()
         do {
             _ = try await reader.value
             Issue.record("expected cancellation")
-        } catch let error as HTTPClientError {
+        } catch let error as CurlError {
             #expect(error.kind == .cancelled)
         }
+    }
+
+    @Test func headDeadlineEndsAWaitForAHeadThatNeverComes() async throws {
+        let server = try ScriptedServer(pieces: [(1500, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")])
+        let started = MonotonicClock.now
+        do {
+            _ = try await CurlClient.shared.execute(
+                CurlRequest(method: "GET", url: server.url, headDeadline: started.advanced(byMilliseconds: 150)))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.kind == .timeout)
+        }
+        #expect(started.milliseconds(to: MonotonicClock.now) < 1400)
+    }
+
+    @Test func headDeadlineLeavesASlowBodyAlone() async throws {
+        let server = try ScriptedServer(pieces: [
+            (0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"), (400, "done"),
+        ])
+        let (head, transfer) = try await CurlClient.shared.execute(
+            CurlRequest(method: "GET", url: server.url, headDeadline: MonotonicClock.now.advanced(byMilliseconds: 150)))
+        #expect(head.status == 200)
+        #expect(try await transfer.collectBody(limit: 100) == Array("done".utf8))
+    }
+
+    @Test func oversizedResponseHeadIsRefused() async throws {
+        let big = String(repeating: "X-Filler: " + String(repeating: "a", count: 1000) + "\r\n", count: 80)
+        let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 200 OK\r\n" + big + "Content-Length: 0\r\n\r\n")])
+        do {
+            _ = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: server.url, maxHeaderBytes: 16 * 1024))
+            Issue.record("expected the head to be refused")
+        } catch {
+            #expect(error.kind == .transport)
+            #expect(error.message.contains("16384"))
+        }
+    }
+
+    @Test func oversizedBodyIsRefusedByCollect() async throws {
+        let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "b", count: 2000))])
+        do {
+            _ = try await CurlClient.shared.fetch(CurlRequest(method: "GET", url: server.url), limit: 1000)
+            Issue.record("expected the body to be refused")
+        } catch {
+            #expect(error.kind == .transport)
+        }
+    }
+
+    @Test func readerDeadlineInThePastAnswersAtOnce() async throws {
+        let server = try ScriptedServer(pieces: [(0, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n"), (500, "z")])
+        let (_, transfer) = try await CurlClient.shared.execute(CurlRequest(method: "GET", url: server.url))
+        #expect(try await transfer.next(until: MonotonicClock.Instant(nanoseconds: 1)) == .timeout)
+        #expect(try await transfer.next() == .data(Array("z".utf8)))
+        #expect(try await transfer.next() == .end)
+    }
+
+    @Test func curlSleepEndsAtItsDeadlineAndOnCancel() async throws {
+        let start = MonotonicClock.now
+        try await CurlClient.sleep(until: start.advanced(byMilliseconds: 30))
+        #expect(start.milliseconds(to: MonotonicClock.now) >= 29)
+        let long = Task { try await CurlClient.sleep(until: MonotonicClock.now.advanced(byMilliseconds: 60_000)) }
+        long.cancel()
+        await #expect(throws: CancellationError.self) { try await long.value }
     }
 }

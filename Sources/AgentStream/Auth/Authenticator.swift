@@ -53,7 +53,7 @@ public struct AuthConfig: Sendable {
         policy.issuer = env["JWT_ISSUER"].nonEmpty
         policy.audience = env["JWT_AUDIENCE"].nonEmpty
         policy.authorizedParties = (env["JWT_AUTHORIZED_PARTIES"] ?? "").split(separator: ",")
-            .map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            .map { String($0).trimmingHTTPWhitespace() }.filter { !$0.isEmpty }
         policy.clockSkewMs = Int64(try GatewayConfig.milliseconds(env, "JWT_CLOCK_SKEW_MS", default: 5000, range: 0...300_000))
     }
 }
@@ -108,7 +108,7 @@ public struct Authenticator: Sendable {
             throw HTTPFailure.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         do throws(AuthError) {
-            let token = try JWTToken(String(parts[1]).trimmingSpaces())
+            let token = try JWTToken(String(parts[1]).trimmingHTTPWhitespace())
             let key: JWTPublicKey
             switch source {
             case .pem(let pemKey):

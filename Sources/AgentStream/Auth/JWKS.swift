@@ -7,7 +7,7 @@ import TinyJSON
 /// token names a `kid` the cache does not have (key rotation), at most once per `cooldownMs`.
 actor JWKSKeyStore {
     let url: String
-    let client: HTTPClient
+    let client: CurlClient
     let cooldownMs: Int64
     let logger: Logger
     private var keys: [(kid: String?, key: JWTPublicKey)] = []
@@ -16,7 +16,7 @@ actor JWKSKeyStore {
     /// Fetches made so far (for logs and tests).
     private(set) var fetches = 0
 
-    init(url: String, cooldownMs: Int64, logger: Logger, client: HTTPClient = .shared) {
+    init(url: String, cooldownMs: Int64, logger: Logger, client: CurlClient = .shared) {
         self.url = url
         self.cooldownMs = cooldownMs
         self.logger = logger
@@ -53,10 +53,10 @@ actor JWKSKeyStore {
     private func refresh() async throws(AuthError) {
         lastFetchMs = WallClock.epochMs()
         fetches += 1
-        let request = HTTPRequest(
+        let request = CurlRequest(
             method: "GET", url: url, headers: ["Accept": "application/json", "User-Agent": "agentstream/1.0"],
             connectTimeoutMs: 2000, timeoutMs: 3000)
-        let head: HTTPResponseHead
+        let head: CurlResponseHead
         let body: [UInt8]
         do {
             (head, body) = try await client.fetch(request, limit: 256 * 1024)

@@ -1,5 +1,7 @@
-/// An HTTP header list that keeps order and duplicates, as they appear on the wire.
-public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+import Primitives
+
+/// Header fields in wire order, duplicates kept, looked up case-insensitively.
+public struct HeaderFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The fields in wire order.
     public private(set) var fields: [(name: String, value: String)]
 
@@ -41,29 +43,36 @@ public enum HTTPRequestBody: Sendable {
     case none
     /// A fixed body sent with Content-Length.
     case bytes([UInt8])
-    /// A chunked body written while the request runs (`HTTPTransfer.write`), optionally ending in trailers.
+    /// A chunked body written while the request runs (`CurlTransfer.enqueue`), optionally ending in trailers.
     case stream
 }
 
-/// One HTTP request.
-public struct HTTPRequest: Sendable {
+/// One HTTP/1.1 request for `CurlClient`.
+public struct CurlRequest: Sendable {
     /// Method, e.g. "GET".
     public var method: String
     /// Absolute URL, already percent-encoded as it goes on the wire.
     public var url: String
     /// Request headers.
-    public var headers: HTTPHeaders
+    public var headers: HeaderFields
     /// Request body.
     public var body: HTTPRequestBody
     /// Connect timeout; nil keeps libcurl's default (300 s).
     public var connectTimeoutMs: Int?
     /// Whole-transfer timeout; nil means none (the Runtime API's /next must never time out).
     public var timeoutMs: Int?
+    /// The response head must have arrived by then, or the transfer ends with a `.timeout` error. Unlike
+    /// `timeoutMs` it leaves a long streamed body alone once the head is in.
+    public var headDeadline: MonotonicClock.Instant?
+    /// Largest response head accepted (status line and every header line together); a peer sending more is
+    /// cut off with a `.transport` error instead of growing memory.
+    public var maxHeaderBytes: Int
 
     /// A request; `headers` and `body` default to empty.
     public init(
-        method: String, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
-        connectTimeoutMs: Int? = nil, timeoutMs: Int? = nil
+        method: String, url: String, headers: HeaderFields = HeaderFields(), body: HTTPRequestBody = .none,
+        connectTimeoutMs: Int? = nil, timeoutMs: Int? = nil, headDeadline: MonotonicClock.Instant? = nil,
+        maxHeaderBytes: Int = 64 * 1024
     ) {
         self.method = method
         self.url = url
@@ -71,59 +80,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.connectTimeoutMs = connectTimeoutMs
         self.timeoutMs = timeoutMs
+        self.headDeadline = headDeadline
+        self.maxHeaderBytes = maxHeaderBytes
     }
-}
-
-/// Status line and headers of a response.
-public struct HTTPResponseHead: Sendable {
-    /// The status code.
-    public var status: Int
-    /// Response headers in wire order.
-    public var headers: HTTPHeaders
-
-    /// A head with the given status and headers.
-    public init(status: Int, headers: HTTPHeaders) {
-        self.status = status
-        self.headers = headers
-    }
-}
-
-/// One step of reading a response body.
-public enum HTTPBodyEvent: Sendable, Equatable {
-    /// Bytes as they arrived from the network.
-    case data([UInt8])
-    /// Nothing arrived within the requested wait.
-    case timeout
-    /// The body ended normally.
-    case end
-}
-
-/// Why a transfer failed.
-public struct HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// Broad categories callers act on.
-    public enum Kind: Sendable, Equatable {
-        /// Could not connect (refused, DNS, unreachable).
-        case connect
-        /// A curl timeout fired.
-        case timeout
-        /// The connection broke or the peer sent something invalid mid-transfer.
-        case transport
-        /// The caller cancelled the transfer.
-        case cancelled
-        /// Misuse, e.g. writing to a request without a streamed body.
-        case usage
-    }
-
-    /// The category.
-    public let kind: Kind
-    /// A human-readable reason (libcurl's text for libcurl errors).
-    public let message: String
-
-    /// An error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { message }
 }
