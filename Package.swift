@@ -40,10 +40,11 @@ let package = Package(
         .target(name: "TinyJSON", swiftSettings: product),
         .target(name: "CurlHTTP", dependencies: ["CCurl", "Primitives"], swiftSettings: product),
         .target(name: "LambdaRuntime", dependencies: ["CurlHTTP", "TinyJSON", "Primitives"], swiftSettings: product),
+        .target(name: "LambdaHTTP", dependencies: ["LambdaRuntime", "TinyJSON", "Primitives"], swiftSettings: product),
         .target(name: "SigV4", dependencies: ["CLibCrypto", "Primitives"], swiftSettings: product),
         .target(
             name: "AgentStream",
-            dependencies: ["LambdaRuntime", "CurlHTTP", "SigV4", "TinyJSON", "Primitives", "CLibCrypto"],
+            dependencies: ["LambdaRuntime", "LambdaHTTP", "CurlHTTP", "SigV4", "TinyJSON", "Primitives", "CLibCrypto"],
             swiftSettings: product
         ),
         .executableTarget(name: "bootstrap", dependencies: ["AgentStream"], swiftSettings: product),
@@ -61,7 +62,8 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "Primitives"], exclude: ["Vectors"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"]),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TinyJSON", "Primitives"]),
-        .testTarget(name: "AgentStreamTests", dependencies: ["AgentStream", "TinyJSON", "Primitives"]),
+        .testTarget(name: "LambdaHTTPTests", dependencies: ["LambdaHTTP", "TinyJSON"]),
+        .testTarget(name: "AgentStreamTests", dependencies: ["AgentStream", "LambdaHTTP", "TinyJSON", "Primitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Primitives
+import LambdaHTTP
 import LambdaRuntime
 import SigV4
 import TinyJSON
@@ -41,7 +42,7 @@ public struct Gateway: LambdaHandler {
         health = HealthChecker(agents: config.agents, upstreams: upstreams, agentCoreEndpoint: config.agentCoreEndpoint)
     }
 
-    public func handle(event: [UInt8], context: LambdaContext, writer: LambdaResponseWriter) async throws {
+    public func handle(event: [UInt8], context: LambdaContext, writer: any LambdaResponseWriter) async throws {
         let startNs = MonotonicClock.now.nanoseconds
         let request = try FunctionURLRequest(event: event)
         var stats = RelayStats()
@@ -121,7 +122,7 @@ public struct Gateway: LambdaHandler {
 
     /// `POST /api/streaming/stream`: chat messages to a named agent, as SSE or plain text.
     func stream(
-        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: LambdaResponseWriter, startNs: UInt64,
+        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: any LambdaResponseWriter, startNs: UInt64,
         stats: inout RelayStats, fields: inout [String: JSONValue]
     ) async throws {
         let body = try Self.jsonObjectBody(request)
@@ -150,7 +151,7 @@ public struct Gateway: LambdaHandler {
 
     /// `POST /` and `POST /invoke`: `{"prompt", "session_id"?, "agent"?}` streamed as SSE.
     func invoke(
-        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: LambdaResponseWriter, startNs: UInt64,
+        _ request: FunctionURLRequest, caller: Caller, context: LambdaContext, writer: any LambdaResponseWriter, startNs: UInt64,
         stats: inout RelayStats, fields: inout [String: JSONValue]
     ) async throws {
         let body = try Self.jsonObjectBody(request)

@@ -54,7 +54,7 @@ public struct HTTPFailure: Error, Sendable {
 
 /// Writes a complete JSON response through the prelude (the only way to set a status behind a
 /// RESPONSE_STREAM Function URL).
-func respondJSON(_ writer: LambdaResponseWriter, status: Int, body: JSONValue, headers: [(String, String)] = []) async throws {
+func respondJSON(_ writer: any LambdaResponseWriter, status: Int, body: JSONValue, headers: [(String, String)] = []) async throws {
     try writer.writeHead(status: status, headers: [("content-type", "application/json")] + headers)
     try await writer.write(body.serialized())
 }

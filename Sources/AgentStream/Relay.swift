@@ -49,7 +49,7 @@ struct Relay {
     /// `error` frame and throw `StreamFailure`.
     func run(
         call: AgentCall, upstream: any AgentUpstream, format: RelayFormat, context: LambdaContext,
-        writer: LambdaResponseWriter, startNs: UInt64, stats: inout RelayStats
+        writer: any LambdaResponseWriter, startNs: UInt64, stats: inout RelayStats
     ) async throws {
         let deadline = context.deadlineMs - Int64(deadlineMarginMs)
         let openWait = Int(min(Int64(idleTimeoutMs), max(0, deadline - WallClock.epochMs())))

@@ -1,3 +1,4 @@
+import LambdaHTTP
 import LambdaRuntime
 import TinyJSON
 

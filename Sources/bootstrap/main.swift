@@ -1,26 +1,30 @@
 import AgentStream
 import LambdaRuntime
 
-/// The handler chosen at start: the gateway, or the diagnostic echo handler (`AGENTSTREAM_HANDLER=echo`).
-struct Selected: LambdaHandler {
-    let base: any LambdaHandler
+/// The handler `AGENTSTREAM_HANDLER` selects: the gateway (the product), or the diagnostic echo handler.
+enum ConfiguredHandler: LambdaHandler {
+    case gateway(Gateway)
+    case echo(EchoHandler)
 
-    func handle(event: [UInt8], context: LambdaContext, writer: LambdaResponseWriter) async throws {
-        try await base.handle(event: event, context: context, writer: writer)
+    /// Reads the configuration; errors name the variable and become the init error.
+    static func fromEnvironment() throws -> ConfiguredHandler {
+        let env = Environment.current()
+        switch env["AGENTSTREAM_HANDLER"] ?? "gateway" {
+        case "gateway", "":
+            return .gateway(Gateway(config: try GatewayConfig(environment: env)))
+        case "echo":
+            return .echo(EchoHandler())
+        case let other:
+            throw ConfigError("AGENTSTREAM_HANDLER", "unknown handler '\(other)' (expected 'gateway' or 'echo')")
+        }
+    }
+
+    func handle(event: [UInt8], context: LambdaContext, writer: any LambdaResponseWriter) async throws {
+        switch self {
+        case .gateway(let gateway): try await gateway.handle(event: event, context: context, writer: writer)
+        case .echo(let echo): try await echo.handle(event: event, context: context, writer: writer)
+        }
     }
 }
 
-/// Reads the configuration; errors name the variable and become the init error.
-func makeHandler() throws -> Selected {
-    let env = Environment.current()
-    switch env["AGENTSTREAM_HANDLER"] ?? "gateway" {
-    case "gateway", "":
-        return Selected(base: Gateway(config: try GatewayConfig(environment: env)))
-    case "echo":
-        return Selected(base: EchoHandler())
-    case let other:
-        throw ConfigError("AGENTSTREAM_HANDLER", "unknown handler '\(other)' (expected 'gateway' or 'echo')")
-    }
-}
-
-await LambdaRuntime.run { try makeHandler() }
+RuntimeLoop.main { try ConfiguredHandler.fromEnvironment() }

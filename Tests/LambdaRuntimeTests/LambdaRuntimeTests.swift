@@ -4,27 +4,72 @@ import TinyJSON
 
 @testable import LambdaRuntime
 
-@Suite struct EndpointTests {
+@Suite struct RuntimeAPIRequestTests {
     @Test(arguments: [
         ("127.0.0.1:9001", "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next"),
         ("http://127.0.0.1:9001", "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next"),
         ("http://127.0.0.1:9001/.rt/fn/", "http://127.0.0.1:9001/.rt/fn/2018-06-01/runtime/invocation/next"),
         ("localhost:80", "http://localhost:80/2018-06-01/runtime/invocation/next"),
     ])
-    func acceptsLenientForms(_ value: String, _ next: String) throws {
-        #expect(try RuntimeAPIEndpoint(value).nextURL == next)
+    func acceptsLenientEndpoints(_ value: String, _ next: String) throws {
+        #expect(try RuntimeAPIEndpoint(value).url(for: .next) == next)
     }
 
     @Test(arguments: ["", "https://x:1", "host:notaport", "host:0", "host:70000"])
-    func rejectsInvalid(_ value: String) {
+    func rejectsInvalidEndpoints(_ value: String) {
         #expect(throws: RuntimeAPIError.self) { try RuntimeAPIEndpoint(value) }
     }
 
-    @Test func buildsInvocationURLs() throws {
+    @Test func buildsEveryRequestInOnePlace() throws {
         let e = try RuntimeAPIEndpoint("127.0.0.1:1")
-        #expect(e.responseURL("abc") == "http://127.0.0.1:1/2018-06-01/runtime/invocation/abc/response")
-        #expect(e.errorURL("abc") == "http://127.0.0.1:1/2018-06-01/runtime/invocation/abc/error")
-        #expect(e.initErrorURL == "http://127.0.0.1:1/2018-06-01/runtime/init/error")
+        #expect(e.url(for: .response(requestID: "abc")) == "http://127.0.0.1:1/2018-06-01/runtime/invocation/abc/response")
+        #expect(e.url(for: .invocationError(requestID: "abc", errorType: "Function.X"))
+            == "http://127.0.0.1:1/2018-06-01/runtime/invocation/abc/error")
+        #expect(e.url(for: .initError(errorType: "Function.X")) == "http://127.0.0.1:1/2018-06-01/runtime/init/error")
+        #expect(RuntimeAPIRequest.next.method == "GET" && RuntimeAPIRequest.initError(errorType: "x").method == "POST")
+        let streamed = RuntimeAPIRequest.streamedResponse(requestID: "a").headers()
+        #expect(streamed.contains { $0 == ("Lambda-Runtime-Function-Response-Mode", "streaming") })
+        #expect(streamed.contains { $0 == ("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body") })
+        #expect(RuntimeAPIRequest.invocationError(requestID: "a", errorType: "Function.Boom").headers()
+            .contains { $0 == ("Lambda-Runtime-Function-Error-Type", "Function.Boom") })
+    }
+
+    @Test func percentEncodesTheRequestID() throws {
+        let e = try RuntimeAPIEndpoint("127.0.0.1:1")
+        #expect(e.url(for: .response(requestID: "a/../b c")) == "http://127.0.0.1:1/2018-06-01/runtime/invocation/a%2F..%2Fb%20c/response")
+    }
+
+    @Test func contextComesFromNextHeadersAndNamesWhatIsMissing() throws {
+        let headers = ["Lambda-Runtime-Aws-Request-Id": "r1", "Lambda-Runtime-Deadline-Ms": "1700000000000",
+                       "Lambda-Runtime-Trace-Id": "Root=1-abc", "Lambda-Runtime-Invoked-Function-Arn": ""]
+        let c = try LambdaContext(header: { headers[$0] })
+        #expect(c.requestID == "r1" && c.deadlineMs == 1_700_000_000_000 && c.traceID == "Root=1-abc")
+        #expect(c.invokedFunctionARN == nil)
+        do {
+            _ = try LambdaContext(header: { $0 == "Lambda-Runtime-Aws-Request-Id" ? "r2" : nil })
+            Issue.record("expected an invalid invocation")
+        } catch {
+            #expect(error.kind == .invalidInvocation(requestID: "r2"))
+        }
+        #expect(throws: RuntimeAPIError.self) { try LambdaContext(header: { _ in nil }) }
+        #expect(throws: RuntimeAPIError.self) {
+            try LambdaContext(header: { $0 == "Lambda-Runtime-Aws-Request-Id" ? "r3" : "-5" })
+        }
+    }
+
+    @Test(arguments: [("0", false), ("-1", false), ("abc", false), ("100000", false), ("1", true), ("256", true), ("", true)])
+    func concurrencyMustBeAPositiveInteger(_ value: String, _ valid: Bool) {
+        if valid {
+            #expect((try? RuntimeLoop.parseConcurrency(value)) != nil)
+        } else {
+            do {
+                _ = try RuntimeLoop.parseConcurrency(value)
+                Issue.record("expected \(value) to be refused")
+            } catch {
+                #expect(error.errorMessage.contains("AWS_LAMBDA_MAX_CONCURRENCY"))
+            }
+        }
+        #expect((try? RuntimeLoop.parseConcurrency(nil)) == 1)
     }
 }
 
@@ -39,33 +84,6 @@ import TinyJSON
         #expect(doc["statusCode"]?.intValue == 201)
         #expect(doc["headers"] == ["content-type": "text/plain", "x-nul": "a\u{0}b"])
         #expect(doc["cookies"] == ["a=b; Path=/"])
-    }
-
-    @Test func decodesFunctionURLEvent() throws {
-        let event = #"""
-            {"version":"2.0","rawPath":"/api/x","rawQueryString":"a=1&b=2","cookies":["c=1"],
-             "headers":{"Content-Type":"application/json","x-dup":"1,2"},"queryStringParameters":{"a":"1","b":"2"},
-             "requestContext":{"http":{"method":"post","path":"/api/x","sourceIp":"10.0.0.1"},"requestId":"r1"},
-             "body":"aGVsbG8=","isBase64Encoded":true}
-            """#
-        let r = try FunctionURLRequest(event: Array(event.utf8))
-        #expect(r.method == "POST")
-        #expect(r.rawPath == "/api/x")
-        #expect(r.headers["content-type"] == "application/json")
-        #expect(r.cookies == ["c=1"])
-        #expect(r.queryStringParameters["b"] == "2")
-        #expect(r.body == Array("hello".utf8))
-        #expect(r.requestID == "r1" && r.sourceIP == "10.0.0.1")
-    }
-
-    @Test func invalidEventsNameTheProblem() {
-        #expect(throws: InvalidEventError.self) { try FunctionURLRequest(event: Array("nope".utf8)) }
-        do {
-            _ = try FunctionURLRequest(event: Array(#"{"requestContext":{"http":{}}}"#.utf8))
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.message.contains("requestContext.http.method"))
-        }
     }
 
     @Test func errorTypesFollowLambdasPattern() {

@@ -1,5 +1,6 @@
 import Primitives
 import CurlHTTP
+import LambdaHTTP
 import LambdaRuntime
 import TinyJSON
 
