@@ -5,7 +5,9 @@
 public enum JSONScanner {
     /// What the scanner accepts beyond the parser's rules.
     public struct Options: OptionSet, Sendable {
+        /// The option bits.
         public let rawValue: UInt8
+        /// Options from their bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// Rejects any CR or LF, including in whitespace: accepted documents are single-line.
