@@ -183,7 +183,7 @@ struct Mutator {
         var mutator = Mutator(rng: SplitMix64(state: 0x7153_0003))
         var accepted = 0
         var rejected = 0
-        for round in 0..<2_000 {
+        for round in 0..<1_500 {
             let (valid, _) = generator.document()
             for _ in 0..<5 {
                 let bytes = mutator.mutate(valid)
@@ -194,8 +194,8 @@ struct Mutator {
             }
         }
         // Both verdicts must be well represented, or the comparison proves little.
-        #expect(accepted > 1_000, "accepted: \(accepted)")
-        #expect(rejected > 4_000, "rejected: \(rejected)")
+        #expect(accepted > 800, "accepted: \(accepted)")
+        #expect(rejected > 3_000, "rejected: \(rejected)")
     }
 
     @Test func randomBytesGetTheSameVerdict() {
@@ -212,7 +212,7 @@ struct Mutator {
         let edges: [UInt8] = [0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
         let boundaries: [UInt32] = [0x7E, 0x7FE, 0x800, 0xD7FE, 0xE000, 0xFFFE, 0x10000, 0x10FFFD]
         var valid = 0
-        for _ in 0..<10_000 {
+        for _ in 0..<6_000 {
             // Encodings of scalars at the boundaries of each sequence length, mixed with loose edge bytes.
             let content = (0..<(1 + rng.below(4))).flatMap { _ -> [UInt8] in
                 guard rng.chance(3) else { return [rng.pick(edges)] }
@@ -226,13 +226,13 @@ struct Mutator {
             }
             if expected { valid += 1 }
         }
-        #expect(valid > 1_000, "valid: \(valid)")
+        #expect(valid > 600, "valid: \(valid)")
     }
 
     /// Clinger's fast path against the standard library's conversion for the number shapes it handles.
     @Test func numberConversionMatchesTheStandardLibrary() throws {
         var rng = SplitMix64(state: 0x7153_0006)
-        for _ in 0..<20_000 {
+        for _ in 0..<10_000 {
             let digits = String(rng.next() % 1_000_000_000_000_000)
             let split = rng.below(digits.count + 1)
             var text = String(digits.prefix(split))
