@@ -15,14 +15,6 @@ protocol JSONStringSink {
     mutating func appendScalar(_ scalar: Unicode.Scalar)
 }
 
-/// A sink that keeps nothing: what the scanner passes, so that validating a string allocates nothing.
-struct JSONDiscardingSink: JSONStringSink {
-    @inline(__always) mutating func beginEscapedString() {}
-    @inline(__always) mutating func appendRun(_ bytes: UnsafeBufferPointer<UInt8>) {}
-    @inline(__always) mutating func appendByte(_ byte: UInt8) {}
-    @inline(__always) mutating func appendScalar(_ scalar: Unicode.Scalar) {}
-}
-
 /// A string the lexer accepted.
 struct JSONStringToken {
     /// The string including both quotes.

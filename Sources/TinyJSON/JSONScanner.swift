@@ -3,7 +3,7 @@
 
 /// A validator that accepts exactly the documents `JSONValue.parse` accepts, without allocating.
 public enum JSONScanner {
-    /// What the scanner accepts beyond the parser's rules.
+    /// Restrictions the scanner can add to the parser's rules.
     public struct Options: OptionSet, Sendable {
         /// The option bits.
         public let rawValue: UInt8
@@ -73,7 +73,8 @@ public struct JSONMemberName {
         guard name.token.escaped else {
             let raw = name.raw
             guard raw.count == text.utf8.count else { return false }
-            return text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(raw) } ?? raw.elementsEqual(text.utf8)
+            return text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(raw) }
+                ?? raw.elementsEqual(text.utf8)
         }
         var sink = JSONMatchingSink(expected: text.utf8.makeIterator())
         name.relex(into: &sink)
@@ -87,7 +88,7 @@ public struct JSONMemberName {
     }
 }
 
-/// Builds nothing.
+/// Builds nothing and keeps no string content: validation only.
 struct JSONScanBuilder: JSONBuilder {
     @inline(__always) mutating func null() {}
     @inline(__always) mutating func bool(_ value: Bool) {}
