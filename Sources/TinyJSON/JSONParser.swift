@@ -1,250 +1,167 @@
-// Recursive-descent parser over a byte buffer. Depth is bounded so hostile input cannot exhaust the stack.
+// The parser: `JSONReader` with a builder that makes `JSONValue`s. Acceptance is entirely the reader's;
+// nothing here can reject a document, which is what keeps the scanner's answers equal to the parser's.
 
-struct JSONParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private var depth = 0
-    private static let maxDepth = 256
+/// Builds `JSONValue`s; escaped strings are decoded into one scratch buffer reused for the whole document.
+struct JSONValueBuilder: JSONBuilder {
+    private var scratch: [UInt8] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
+    mutating func null() -> JSONValue { .null }
+    mutating func bool(_ value: Bool) -> JSONValue { .bool(value) }
+    mutating func number(_ text: UnsafeBufferPointer<UInt8>) -> JSONValue { .number(JSONNumber.double(text)) }
+    mutating func string(_ token: JSONStringToken) -> JSONValue { .string(decoded(token)) }
+    mutating func name(_ token: JSONStringToken) -> String { decoded(token) }
+
+    mutating func beginObject() -> [String: JSONValue] { [:] }
+    mutating func member(_ name: String, _ value: JSONValue, in object: inout [String: JSONValue]) {
+        object[name] = value
+    }
+    mutating func endObject(_ object: [String: JSONValue]) -> JSONValue { .object(object) }
+
+    mutating func beginArray() -> [JSONValue] { [] }
+    mutating func element(_ value: JSONValue, in array: inout [JSONValue]) { array.append(value) }
+    mutating func endArray(_ array: [JSONValue]) -> JSONValue { .array(array) }
+
+    /// The lexer has validated the UTF-8 and decoded the escapes, so `String(decoding:)` never repairs.
+    private func decoded(_ token: JSONStringToken) -> String {
+        token.escaped ? String(decoding: scratch, as: UTF8.self) : String(decoding: token.content, as: UTF8.self)
     }
 
-    mutating func parseDocument() throws(JSONError) -> JSONValue {
-        skipWhitespace()
-        let value = try parseValue()
-        skipWhitespace()
-        if index != bytes.count { throw fail("unexpected data after the document") }
-        return value
-    }
-
-    private func fail(_ reason: String) -> JSONError {
-        JSONError(offset: index, reason: reason)
-    }
-
-    private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
-    }
-
-    private mutating func parseValue() throws(JSONError) -> JSONValue {
-        guard index < bytes.count else { throw fail("unexpected end of input") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw fail("unexpected character")
-        }
-    }
-
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONError) {
-        let count = literal.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw fail("unexpected end of input") }
-        let start = literal.utf8Start
-        for i in 0..<count where bytes[index + i] != start[i] {
-            throw fail("invalid literal")
-        }
-        index += count
-    }
-
-    private mutating func enter() throws(JSONError) {
-        depth += 1
-        if depth > Self.maxDepth { throw fail("nesting too deep") }
-    }
-
-    private mutating func parseObject() throws(JSONError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            index += 1
-            skipWhitespace()
-            members[key] = try parseValue()
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(members)
-            }
-            throw fail("expected ',' or '}'")
-        }
-    }
-
-    private mutating func parseArray() throws(JSONError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var items: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(items)
-        }
-        while true {
-            skipWhitespace()
-            items.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(items)
-            }
-            throw fail("expected ',' or ']'")
-        }
-    }
-
-    private mutating func parseNumber() throws(JSONError) -> JSONValue {
-        let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let d = Double(text) else { throw JSONError(offset: start, reason: "invalid number") }
-        return .number(d)
-    }
-
-    private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-
-    private mutating func parseString() throws(JSONError) -> String {
-        index += 1
-        let start = index
-        // Fast path: no escapes.
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\"") {
-                let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                return try validatedUTF8(raw, at: start)
-            }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw fail("control character in string") }
-            index += 1
-        }
-        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\"") {
-                index += 1
-                return try out.withUnsafeBufferPointer { buffer throws(JSONError) -> String in
-                    try validatedUTF8(buffer, at: start)
-                }
-            }
-            if b < 0x20 { throw fail("control character in string") }
-            if b != UInt8(ascii: "\\") {
-                out.append(b)
-                index += 1
-                continue
-            }
-            index += 1
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            let e = bytes[index]
-            index += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try parseHex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                    else { throw fail("unpaired surrogate") }
-                    index += 2
-                    let low = try parseHex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    throw fail("unpaired surrogate")
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid escape") }
-                out.append(contentsOf: String(Character(u)).utf8)
-            default:
-                throw fail("invalid escape")
-            }
-        }
-        throw fail("unterminated string")
-    }
-
-    private mutating func parseHex4() throws(JSONError) -> UInt32 {
-        guard let v = JSONHex.value(of: bytes, at: index) else {
-            throw fail(index + 4 <= bytes.count ? "invalid \\u escape" : "unexpected end of input")
-        }
-        index += 4
-        return v
-    }
-
-    private func validatedUTF8(_ raw: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONError) -> String {
-        guard let s = String(validating: raw, as: UTF8.self) else {
-            throw JSONError(offset: offset, reason: "invalid UTF-8 in string")
-        }
-        return s
-    }
+    mutating func beginEscapedString() { scratch.removeAll(keepingCapacity: true) }
+    mutating func appendRun(_ bytes: UnsafeBufferPointer<UInt8>) { scratch.append(contentsOf: bytes) }
+    mutating func appendByte(_ byte: UInt8) { scratch.append(byte) }
+    mutating func appendScalar(_ scalar: Unicode.Scalar) { scratch.append(contentsOf: scalar.utf8) }
 }
 
-/// The four hex digits of a `\uXXXX` escape, shared by every JSON reader in the package.
-public enum JSONHex {
-    /// The value of the four hex digits at `offset`, or nil when they are missing or not hex.
-    public static func value(of bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
-        guard offset >= 0, offset + 4 <= bytes.count else { return nil }
-        var v: UInt32 = 0
-        for i in offset..<(offset + 4) {
-            let c = bytes[i]
-            let d: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: return nil
+/// Converts the text of a JSON number to the nearest `Double`. Never fails: beyond the range of `Double`
+/// a number saturates to ±infinity or ±0, as `strtod` does, so a grammatical number is always accepted.
+enum JSONNumber {
+    static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double {
+        if let fast = exactFast(text) { return fast }
+        if let d = Double(String(decoding: text, as: UTF8.self)) { return d }
+        return saturated(text)
+    }
+
+    /// Clinger's fast path: when the significand fits in 53 bits and the power of ten is at most 10^22,
+    /// both are exact doubles and one multiplication or division rounds correctly, giving strtod's answer
+    /// without building a string.
+    @inline(__always) private static func exactFast(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        let n = text.count
+        let negative = n > 0 && text[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var significand: UInt64 = 0
+        var significantDigits = 0
+        var fractionDigits = 0
+        var inFraction = false
+        while i < n {
+            let b = text[i]
+            if b == UInt8(ascii: ".") {
+                inFraction = true
+            } else if b &- UInt8(ascii: "0") < 10 {
+                if significand != 0 || b != UInt8(ascii: "0") { significantDigits += 1 }
+                // 15 digits stay below 2^53; beyond that the slow path decides.
+                guard significantDigits <= 15 else { return nil }
+                significand = significand &* 10 &+ UInt64(b &- UInt8(ascii: "0"))
+                if inFraction { fractionDigits += 1 }
+            } else {
+                break
             }
-            v = v << 4 | d
+            i += 1
         }
-        return v
+        var exponent = 0
+        if i < n {  // at 'e' or 'E'
+            i += 1
+            var exponentNegative = false
+            if i < n, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
+                exponentNegative = text[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var digits = 0
+            while i < n {
+                digits += 1
+                guard digits <= 4 else { return nil }
+                exponent = exponent * 10 + Int(text[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        if significand == 0 { return negative ? -0.0 : 0.0 }
+        let power = exponent - fractionDigits
+        guard power >= -22, power <= 22 else { return nil }
+        var value = Double(significand)
+        if power < 0 {
+            value /= powerOfTen(-power)
+        } else if power > 0 {
+            value *= powerOfTen(power)
+        }
+        return negative ? -value : value
+    }
+
+    /// 10^k for k in 0...22, all exactly representable.
+    @inline(__always) private static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
+
+    /// Only reached if the standard library ever declines a grammatical number: infinity when the decimal
+    /// point of the first non-zero digit lies far right, zero otherwise.
+    private static func saturated(_ text: UnsafeBufferPointer<UInt8>) -> Double {
+        let negative = text.first == UInt8(ascii: "-")
+        var integerDigits = 0
+        var leadingFractionZeros = 0
+        var sawNonZero = false
+        var inFraction = false
+        var exponent = 0
+        var i = 0
+        while i < text.count {
+            let b = text[i]
+            i += 1
+            if b == UInt8(ascii: ".") {
+                inFraction = true
+            } else if b | 0x20 == UInt8(ascii: "e") {
+                let exponentNegative = i < text.count && text[i] == UInt8(ascii: "-")
+                while i < text.count {
+                    let d = text[i] &- UInt8(ascii: "0")
+                    if d < 10 { exponent = min(exponent * 10 + Int(d), 1 << 40) }
+                    i += 1
+                }
+                if exponentNegative { exponent = -exponent }
+            } else if b &- UInt8(ascii: "0") < 10 {
+                if b != UInt8(ascii: "0") { sawNonZero = true }
+                if !inFraction, sawNonZero { integerDigits += 1 }
+                if inFraction, !sawNonZero { leadingFractionZeros += 1 }
+            }
+        }
+        let magnitude: Double
+        if !sawNonZero {
+            magnitude = 0
+        } else {
+            let decimalPoint = integerDigits > 0 ? integerDigits : -leadingFractionZeros
+            magnitude = decimalPoint + exponent > 0 ? .infinity : 0
+        }
+        return negative ? -magnitude : magnitude
     }
 }

@@ -12,16 +12,27 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses `bytes` as one JSON document (surrounding whitespace allowed).
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONError) -> JSONValue in
-            var parser = JSONParser(buffer)
-            return try parser.parseDocument()
-        }
+        let result =
+            bytes.withContiguousStorageIfAvailable { parseResult($0) }
+            ?? Array(bytes).withUnsafeBufferPointer { parseResult($0) }
+        return try result.get()
     }
 
     /// Parses a JSON document held in a string.
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8 { parseResult($0) }.get()
+    }
+
+    /// Parses the document in `buffer` without copying it.
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONError) -> JSONValue {
+        var reader = JSONReader(buffer, builder: JSONValueBuilder())
+        return try reader.readDocument()
+    }
+
+    // `withContiguousStorageIfAvailable` and `withUTF8` rethrow untyped errors; a Result keeps the type.
+    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONError> {
+        Result { () throws(JSONError) -> JSONValue in try parse(buffer) }
     }
 
     /// Member `key` of an object, or nil for other kinds or a missing key.
