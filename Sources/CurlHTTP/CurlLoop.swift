@@ -179,17 +179,19 @@ final class CurlLoop: @unchecked Sendable {
             }
             pending.removeAll(keepingCapacity: true)
 
-            curl_multi_perform(multi, &running)
-            drainMessages()
+            // Deadlines first: a reader whose deadline passed while the thread was busy (or descheduled) learns
+            // of it before bytes that arrived later, so waits end in the order they were due. An atomic load per
+            // transfer when nothing is due keeps the scan cheap with hundreds of open streams.
             let now = MonotonicClock.now.nanoseconds
             fireTimers(now: now)
-            // Deadlines of waiting readers and of heads not yet received: an atomic load per transfer when
-            // nothing is due, so the scan stays cheap with hundreds of open streams.
             var soonest = UInt64.max
             for transfer in transfers.values {
                 soonest = min(soonest, transfer.loopCheckDeadlines(now: now))
             }
             for timer in timers { soonest = min(soonest, timer.deadline) }
+
+            curl_multi_perform(multi, &running)
+            drainMessages()
 
             var timeout: Int = -1
             curl_multi_timeout(multi, &timeout)

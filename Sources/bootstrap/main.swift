@@ -11,7 +11,7 @@ enum ConfiguredHandler: LambdaHandler {
         let env = Environment.current()
         switch env["AGENTSTREAM_HANDLER"] ?? "gateway" {
         case "gateway", "":
-            return .gateway(Gateway(config: try GatewayConfig(environment: env)))
+            return .gateway(try Gateway(config: try GatewayConfig(environment: env)))
         case "echo":
             return .echo(EchoHandler())
         case let other:

@@ -153,7 +153,7 @@ import TinyJSON
 
     @Test func bearerHeaderHandling() async throws {
         let config = try AuthConfig(environment: ["AUTH_MODE": "jwt", "JWT_PUBLIC_KEY_PEM": JWTVectors.rsaPEM])
-        let auth = Authenticator(config: config, logger: Logger(level: .error))
+        let auth = Authenticator(config: config, logger: JSONLogger(level: .error))
         func status(_ headers: [String: String]) async -> Int {
             do {
                 _ = try await auth.authenticate(FunctionURLRequest(method: "GET", rawPath: "/agents", headers: headers), nowMs: JWTVectors.now * 1000)

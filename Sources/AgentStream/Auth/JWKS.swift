@@ -1,6 +1,5 @@
 import Primitives
 import CurlHTTP
-import LambdaRuntime
 import TinyJSON
 
 /// Keys from a JWKS URL, fetched on first use, cached for the life of the container and refetched when a
@@ -9,14 +8,14 @@ actor JWKSKeyStore {
     let url: String
     let client: CurlClient
     let cooldownMs: Int64
-    let logger: Logger
+    let logger: JSONLogger
     private var keys: [(kid: String?, key: JWTPublicKey)] = []
     private var loaded = false
     private var lastFetchMs: Int64 = .min
     /// Fetches made so far (for logs and tests).
     private(set) var fetches = 0
 
-    init(url: String, cooldownMs: Int64, logger: Logger, client: CurlClient = .shared) {
+    init(url: String, cooldownMs: Int64, logger: JSONLogger, client: CurlClient = .shared) {
         self.url = url
         self.cooldownMs = cooldownMs
         self.logger = logger

@@ -1,5 +1,4 @@
 import Primitives
-import LambdaRuntime
 import TinyJSON
 
 /// Why a bearer token was refused. Messages name the check that failed and never include the token.

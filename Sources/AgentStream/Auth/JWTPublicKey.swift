@@ -1,6 +1,5 @@
 import Primitives
 import CLibCrypto
-import LambdaRuntime
 import TinyJSON
 
 /// The JWS algorithms AgentStream accepts. Everything else — `none`, the HMAC family (whose "secret" an

@@ -79,7 +79,8 @@ def test_generates_a_session_id_when_absent(function):
     frames = r.data_frames()
     sid = frames[0]["session_id"]
     assert len(sid) == 36 and sid.count("-") == 4
-    assert f"[session {sid}]" in frames[1]["data"]
+    first_chunk = next(f for f in frames if f["type"] == "chunk")
+    assert f"[session {sid}]" in first_chunk["data"]
 
 
 def test_object_events_are_relayed_as_objects(function):
@@ -104,8 +105,9 @@ def test_non_streaming_agent_gives_one_chunk(function):
     r = invoke(function, {"prompt": "there", "mode": "plain", "session_id": SESSION})
     frames = r.data_frames()
     assert_single_terminal(frames)
-    assert [f["type"] for f in frames] == ["metadata", "chunk", "complete"]
-    assert frames[1]["data"] == {"result": "hello there", "session": SESSION}
+    assert [f["type"] for f in frames] == ["metadata", "status", "status", "chunk", "complete"]
+    assert [f["phase"] for f in frames if f["type"] == "status"] == ["connecting", "streaming"]
+    assert frames[3]["data"] == {"result": "hello there", "session": SESSION}
 
 
 def test_agent_failing_before_streaming_is_an_http_error(function):
@@ -188,13 +190,35 @@ def test_connection_reset_mid_stream(function, front):
     assert frames[-1]["retryable"] is True
 
 
-def test_heartbeats_while_the_agent_is_silent(front):
-    with LocalFunction(env=gateway_env(front.url, HEARTBEAT_MS=300)) as f:
+def test_comment_heartbeats_while_the_agent_is_silent_with_status_frames_off(front):
+    with LocalFunction(env=gateway_env(front.url, HEARTBEAT_MS=300, STATUS_FRAMES="off")) as f:
         r = invoke(f, {"prompt": "x", "mode": "slow", "chunks": 2, "silence": 1.2})
     kinds = [kind for _, kind, _ in r.frames()]
     assert kinds.count("comment") >= 2, kinds
     frames = r.data_frames()
     assert_single_terminal(frames)
+    assert [f["type"] for f in frames if f["type"] == "status"] == []
+    assert [f["data"] for f in frames if f["type"] == "chunk"] == ["slow 0", "slow 1"]
+
+
+def test_status_frames_show_progress_while_the_agent_is_silent(front):
+    with LocalFunction(env=gateway_env(front.url, HEARTBEAT_MS=300)) as f:
+        r = invoke(f, {"prompt": "x", "mode": "slow", "chunks": 2, "silence": 1.2})
+    kinds = [kind for _, kind, _ in r.frames()]
+    assert "comment" not in kinds, kinds
+    frames = r.data_frames()
+    assert_single_terminal(frames)
+    types = [f["type"] if f["type"] != "status" else f["phase"] for f in frames]
+    # metadata, connecting, streaming once right before the first chunk, then `waiting` every 300 ms while the
+    # agent is silent between its chunks.
+    assert types[:2] == ["metadata", "connecting"], types
+    first_chunk = types.index("chunk")
+    assert types[first_chunk - 1] == "streaming" and types.count("streaming") == 1, types
+    second_chunk = len(types) - 1 - types[::-1].index("chunk")
+    waiting = [f for f in frames[first_chunk:second_chunk] if f.get("phase") == "waiting"]
+    assert len(waiting) >= 2, types
+    elapsed = [f["elapsed_ms"] for f in waiting]
+    assert elapsed == sorted(elapsed) and elapsed[-1] - elapsed[0] >= 250, elapsed
     assert [f["data"] for f in frames if f["type"] == "chunk"] == ["slow 0", "slow 1"]
 
 

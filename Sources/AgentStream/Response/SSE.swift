@@ -46,10 +46,10 @@ public enum SSE {
     /// `{"type":"chunk","data":<raw JSON value>}`; `rawJSON` must be valid single-line JSON.
     public static func chunk(rawJSON: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(rawJSON.count + 40)
-        out.append(contentsOf: #"data: {"type":"chunk","data":"#.utf8)
+        out.reserveCapacity(rawJSON.count + chunkPrefix.count + chunkSuffix.count)
+        out.append(contentsOf: chunkPrefix)
         out.append(contentsOf: rawJSON)
-        out.append(contentsOf: "}\n\n".utf8)
+        out.append(contentsOf: chunkSuffix)
         return out
     }
 
@@ -60,6 +60,21 @@ public enum SSE {
         json.append(UInt8(ascii: "}"))
         return frame(json: json)
     }
+
+    /// `{"type":"status","phase":"connecting|waiting|streaming","elapsed_ms":N}`: progress a UI can show
+    /// without reading agent output.
+    public static func status(_ phase: StatusPhase, elapsedMs: Int) -> [UInt8] {
+        var json: [UInt8] = Array(#"{"type":"status","phase":"#.utf8)
+        JSONWriter.appendString(phase.rawValue, to: &json)
+        json.append(contentsOf: #","elapsed_ms":"#.utf8)
+        JSONWriter.appendInt(elapsedMs, to: &json)
+        json.append(UInt8(ascii: "}"))
+        return frame(json: json)
+    }
+
+    /// The two pieces around a chunk's raw JSON value, so a large value is sent without copying it into a frame.
+    static let chunkPrefix: [UInt8] = Array(#"data: {"type":"chunk","data":"#.utf8)
+    static let chunkSuffix: [UInt8] = Array("}\n\n".utf8)
 
     /// `{"type":"error","error_code","error_message","retryable"}`.
     public static func error(code: String, message: String, retryable: Bool) -> [UInt8] {
@@ -72,4 +87,14 @@ public enum SSE {
         json.append(UInt8(ascii: "}"))
         return frame(json: json)
     }
+}
+
+/// Where a stream is, for `status` frames.
+public enum StatusPhase: String, Sendable {
+    /// The agent accepted the call; nothing from it yet.
+    case connecting
+    /// The agent is silent (sent every heartbeat interval, with the time since the request).
+    case waiting
+    /// The first chunk follows.
+    case streaming
 }

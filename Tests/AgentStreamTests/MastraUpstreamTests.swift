@@ -1,12 +1,9 @@
-import Primitives
-import CurlHTTP
-import SigV4
 import Testing
 import TinyJSON
 
 @testable import AgentStream
 
-@Suite struct MastraStreamParserTests {
+@Suite struct MastraUpstreamTests {
     func parse(_ pieces: [String]) -> [UpstreamEvent] {
         var p = MastraStreamParser()
         var out: [UpstreamEvent] = []
@@ -19,8 +16,8 @@ import TinyJSON
         let bytes = Array(whole.utf8)
         for i in 0...bytes.count {
             var p = MastraStreamParser()
-            var out = p.feed(bytes[..<i])
-            out += p.feed(bytes[i...])
+            var out = p.feed(Array(bytes[..<i]))
+            out += p.feed(Array(bytes[i...]))
             out += p.finish()
             #expect(out == expect, "split at \(i)")
         }
@@ -63,8 +60,8 @@ import TinyJSON
         // A plain text stream, with a multi-byte character split between reads.
         let bytes = Array("Grüße".utf8)
         var p = MastraStreamParser()
-        var out = p.feed(bytes[..<3])
-        out += p.feed(bytes[3...])
+        var out = p.feed(Array(bytes[..<3]))
+        out += p.feed(Array(bytes[3...]))
         out += p.finish()
         #expect(out.map { if case .text(let t) = $0 { t } else { "?" } }.joined() == "Grüße")
         #expect(p.format == .text)
@@ -81,10 +78,11 @@ import TinyJSON
     }
 
     @Test func requestBodyCarriesBothGenerations() throws {
-        var call = AgentCall(
-            agentName: "a", sessionID: "s", userID: "user_1", prompt: "hi", messages: [["role": "user", "content": "hi"]],
-            extra: ["threadId": "t-1", "resourceId": "user_1", "runId": "r", "temperature": 0.5, "maxSteps": 3, "instructions": "evil"])
-        call.requestContext = ["user-id": "user_1", "is-authenticated": true]
+        let call = AgentCall(
+            agentName: "a", session: AgentSession(clientID: "t-1", upstreamID: "t-1", clientSupplied: true), userID: "user_1",
+            prompt: "hi", messages: [["role": "user", "content": "hi"]], resourceID: "user_1", runID: "r",
+            options: ["temperature": 0.5, "maxSteps": 3], passthrough: ["instructions": "evil"],
+            requestContext: ["user-id": "user_1", "is-authenticated": true])
         let body = try JSONValue.parse(MastraUpstream.body(for: call))
         #expect(body["threadId"] == "t-1" && body["resourceId"] == "user_1" && body["runId"] == "r")
         #expect(body["memory"] == ["thread": "t-1", "resource": "user_1"])
@@ -95,82 +93,30 @@ import TinyJSON
     }
 
     @Test func errorMapping() {
-        let e = MastraUpstream.mapError(status: 404, body: Array(#"{"error":"Agent not found"}"#.utf8), agentID: "weather")
+        let e = MastraErrors.map(status: 404, body: Array(#"{"error":"Agent not found"}"#.utf8), agentID: "weather")
         #expect(e.httpStatus == 404 && e.code == "AgentNotFound" && e.message.contains("Agent not found"))
-        #expect(MastraUpstream.mapError(status: 500, body: [], agentID: "x").httpStatus == 502)
-        #expect(MastraUpstream.mapError(status: 429, body: [], agentID: "x").retryable)
+        #expect(MastraErrors.map(status: 500, body: [], agentID: "x").httpStatus == 502)
+        #expect(MastraErrors.map(status: 429, body: [], agentID: "x").retryable)
     }
-}
 
-@Suite struct StreamValidationTests {
-    func target(_ name: String) -> AgentTarget? {
-        switch name {
-        case "core": .agentCore(arn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1")
-        case "weather": .mastra(agentID: "weatherAgent")
-        default: nil
+    @Test func aFreshConversationSendsNoThread() throws {
+        let call = AgentCall(agentName: "a", session: AgentSession(clientID: "g", upstreamID: "g", clientSupplied: false), prompt: "hi")
+        let body = try JSONValue.parse(MastraUpstream.body(for: call))
+        #expect(body["threadId"] == nil && body["memory"] == nil)
+        #expect(body["messages"] == [["role": "user", "content": "hi"]])
+    }
+
+    @Test(arguments: ["0:\"" + String(repeating: "a", count: 100), "{\"type\":\"text-delta\",\"p\":\"" + String(repeating: "b", count: 100),
+                      "data: " + String(repeating: "c", count: 100)])
+    func anOversizedLineRecordOrEventEndsTheStream(_ body: String) {
+        var p = MastraStreamParser(maxEventBytes: 64)
+        var out: [UpstreamEvent] = []
+        for piece in stride(from: 0, to: body.utf8.count, by: 10) {
+            let bytes = Array(body.utf8)
+            out += p.feed(Array(bytes[piece..<min(bytes.count, piece + 10)]))
         }
-    }
-
-    func failure(_ body: JSONValue) -> HTTPFailure? {
-        do {
-            _ = try StreamingAPI.parse(body.objectValue ?? [:], target: target)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    func fields(_ body: JSONValue) -> [String] {
-        failure(body)?.body["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    }
-
-    @Test func validBody() throws {
-        let r = try StreamingAPI.parse(
-            [
-                "agentName": "weather", "threadId": "t1", "temperature": 0, "topP": 1, "maxSteps": 5, "maxRetries": 0,
-                "messages": [["role": "system", "content": "be brief"], ["role": "user", "content": "hi"],
-                             ["role": "assistant", "content": [["type": "text", "text": "hello"]]], ["role": "user", "content": "weather?"]],
-            ], target: target)
-        #expect(r.prompt == "weather?" && r.threadID == "t1" && r.options.count == 4)
-    }
-
-    @Test func namesEveryBadField() {
-        let f = fields([
-            "messages": [["role": "robot", "content": ""], "x"], "temperature": 2.5, "topP": -0.1, "maxSteps": 0, "maxRetries": 1.5,
-            "runId": "", "resourceId": 7,
-        ])
-        #expect(f == ["agentName", "messages[0].role", "messages[0].content", "messages[1]", "runId", "resourceId", "temperature", "topP", "maxSteps", "maxRetries"])
-        #expect(failure(["agentName": "weather"])?.status == 400)
-        #expect(fields(["agentName": "weather", "messages": []]) == ["messages"])
-        #expect(fields(["agentName": "weather", "messages": [["role": "assistant", "content": "x"]]]) == ["messages"])
-        #expect(fields(["agentName": "weather", "messages": [["role": "user", "content": "x"]], "temperature": "1"]) == ["temperature"])
-    }
-
-    @Test func unknownAgentIs404OnlyWhenTheRestIsValid() {
-        #expect(failure(["agentName": "nope", "messages": [["role": "user", "content": "x"]]])?.status == 404)
-        #expect(failure(["agentName": "nope", "messages": []])?.status == 400)
-    }
-
-    @Test func threadIdRulesFollowTheTarget() {
-        let msgs: JSONValue = [["role": "user", "content": "x"]]
-        #expect(fields(["agentName": "core", "messages": msgs, "threadId": "short"]) == ["threadId"])
-        #expect(failure(["agentName": "core", "messages": msgs, "threadId": .string(String(repeating: "a", count: 40))]) == nil)
-        #expect(failure(["agentName": "weather", "messages": msgs, "threadId": "short"]) == nil)
-    }
-
-    @Test func acceptAndLanguage() {
-        #expect(StreamingAPI.wantsSSE(accept: "text/event-stream"))
-        #expect(StreamingAPI.wantsSSE(accept: "application/json, Text/Event-Stream;q=0.9"))
-        #expect(!StreamingAPI.wantsSSE(accept: "*/*"))
-        #expect(!StreamingAPI.wantsSSE(accept: nil))
-        #expect(StreamingAPI.language(acceptLanguage: "de-CH,de;q=0.9") == "de-CH")
-        #expect(StreamingAPI.language(acceptLanguage: "*") == "en")
-        #expect(StreamingAPI.language(acceptLanguage: nil) == "en")
-    }
-
-    @Test func isoTime() {
-        #expect(AWSDate.iso8601(epochMs: 0) == "1970-01-01T00:00:00.000Z")
-        #expect(AWSDate.iso8601(epochMs: 1_900_000_000_123) == "2030-03-17T17:46:40.123Z")
-        #expect(AWSDate.iso8601(epochMs: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
+        out += p.finish()
+        #expect(out == [.failure(code: "UpstreamEventTooLarge", message: "Mastra sent an event larger than 64 bytes (MAX_EVENT_BYTES)", retryable: false)])
+        #expect(p.isDone)
     }
 }

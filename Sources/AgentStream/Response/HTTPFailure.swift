@@ -1,7 +1,6 @@
-import LambdaRuntime
 import TinyJSON
 
-/// A plain HTTP error answered before any stream starts (DESIGN.md §3): status plus a JSON body.
+/// A plain HTTP error answered before any stream starts: status plus a JSON body.
 public struct HTTPFailure: Error, Sendable {
     /// HTTP status.
     public var status: Int
@@ -37,6 +36,11 @@ public struct HTTPFailure: Error, Sendable {
         HTTPFailure(status: 404, body: ["error": "not_found", "message": .string(message)])
     }
 
+    /// 501 `{"error":"not_implemented","message"}`.
+    public static func notImplemented(_ message: String) -> HTTPFailure {
+        HTTPFailure(status: 501, body: ["error": "not_implemented", "message": .string(message)])
+    }
+
     /// 413 for bodies over the limit.
     public static func tooLarge(limit: Int) -> HTTPFailure {
         HTTPFailure(status: 413, body: ["error": "payload_too_large", "message": .string("request body exceeds \(limit) bytes")])
@@ -50,11 +54,4 @@ public struct HTTPFailure: Error, Sendable {
         if let s = e.upstreamStatus { body["upstream_status"] = .number(Double(s)) }
         return HTTPFailure(status: e.httpStatus, body: .object(body))
     }
-}
-
-/// Writes a complete JSON response through the prelude (the only way to set a status behind a
-/// RESPONSE_STREAM Function URL).
-func respondJSON(_ writer: any LambdaResponseWriter, status: Int, body: JSONValue, headers: [(String, String)] = []) async throws {
-    try writer.writeHead(status: status, headers: [("content-type", "application/json")] + headers)
-    try await writer.write(body.serialized())
 }

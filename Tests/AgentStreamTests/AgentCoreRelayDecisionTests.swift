@@ -4,7 +4,7 @@ import TinyJSON
 @testable import AgentStream
 
 /// The relay's non-allocating fast paths must decide exactly as the parsing paths they short-cut.
-@Suite struct RelayFastPathTests {
+@Suite struct AgentCoreRelayDecisionTests {
     static let samples: [String] = [
         #""hello""#, #""héllo ✈ 😀""#, #"{"a":1}"#, #"{"a": [1, 2.5, -0.1, true, false, null]}"#, "\t\"tab\"",
         #"{"error":"x","error_type":"Y"}"#, #"{"error":"x"}"#, #"{"error_type":"x"}"#, #"{"e\u0072ror":"x","error_type":"Y"}"#,
@@ -31,33 +31,16 @@ import TinyJSON
                 if let object = value?.objectValue, object["error"] != nil, object["error_type"] != nil { return nil }
                 return .json(bytes)
             }()
-            if UpstreamJSON.isRelayableAsIs(payload) {
+            if AgentCoreEvents.isRelayableAsIs(payload) {
                 #expect(slow == .json(payload), "fast path accepted \(String(decoding: payload, as: UTF8.self))")
             }
             // And the public classification is unchanged for every sample.
-            let classified = AgentCoreUpstream.classify(payload)
+            let classified = AgentCoreEvents.classify(payload)
             if let slow { #expect(classified == slow) } else if case .failure = classified {} else {
                 Issue.record("expected a failure for \(String(decoding: payload, as: UTF8.self))")
             }
         }
-        #expect(UpstreamJSON.isRelayableAsIs(Array(#""plain text delta""#.utf8)))
-        #expect(UpstreamJSON.isRelayableAsIs(Array(#"{"event":{"contentBlockDelta":{"delta":{"text":"hi"}}}}"#.utf8)))
-    }
-
-    @Test func sseParserAnySplit() {
-        let stream = Array("\u{FEFF}data: a\r\ndata: b\r\n\r\n: comment\ndata:c\rid: 1\r\rdata: \"x\"\n\nevent: e\ndata\n\ndata: tail".utf8)
-        var whole = SSEParser()
-        let expected = whole.feed(stream) + whole.finish()
-        #expect(expected.map { String(decoding: $0, as: UTF8.self) } == ["a\nb", "c", "\"x\"", "", "tail"])
-        for split in 0...stream.count {
-            for split2 in stride(from: split, through: stream.count, by: 7) {
-                var p = SSEParser()
-                var got = p.feed(stream[..<split])
-                got += p.feed(stream[split..<split2])
-                got += p.feed(stream[split2...])
-                got += p.finish()
-                #expect(got == expected, "split at \(split), \(split2)")
-            }
-        }
+        #expect(AgentCoreEvents.isRelayableAsIs(Array(#""plain text delta""#.utf8)))
+        #expect(AgentCoreEvents.isRelayableAsIs(Array(#"{"event":{"contentBlockDelta":{"delta":{"text":"hi"}}}}"#.utf8)))
     }
 }
