@@ -86,12 +86,17 @@ const PHASE_TEXT = {
   sending: () => 'Connecting…',
   connecting: () => 'Connecting to the agent…',
   connected: () => 'Connected, waiting for the agent…',
-  waiting: (run) => `Thinking… ${Math.max(0, Math.round(agentElapsedMs(run) / 1000))} s`,
+  waiting: (run) => `Thinking… ${Math.max(0, Math.round(silentMs(run) / 1000))} s`,
   streaming: () => 'Streaming',
 };
 
-/** The agent's elapsed time: the last status frame's elapsed_ms, advanced by the local clock since it arrived. */
-function agentElapsedMs(run) {
+/**
+ * How long the agent has been silent. Before its first words: the last status frame's elapsed_ms (time
+ * since the function got the request), advanced by the local clock since the frame arrived. Once it has
+ * written, a later `waiting` frame means it went quiet again: the time since its last chunk.
+ */
+function silentMs(run) {
+  if (run.lastChunkAt) return performance.now() - run.lastChunkAt;
   if (run.statusElapsedMs == null) return performance.now() - run.startedAt;
   return run.statusElapsedMs + (performance.now() - run.statusAt);
 }
@@ -314,7 +319,7 @@ async function send(prompt) {
 
   const turn = makeTurn(prompt, agent);
   const controller = new AbortController();
-  const run = { startedAt: performance.now(), phase: 'sending', source: 'page', statusElapsedMs: null, statusAt: 0, firstTokenMs: null, endedAt: 0 };
+  const run = { startedAt: performance.now(), phase: 'sending', source: 'page', statusElapsedMs: null, statusAt: 0, firstTokenMs: null, lastChunkAt: 0, endedAt: 0 };
   state.controller = controller;
   state.run = run;
   setBusy(true);
@@ -350,11 +355,13 @@ async function send(prompt) {
           turn.item.classList.remove('waiting');
           turn.item.classList.add('streaming');
           turn.foot.textContent = 'streaming…';
-          // Without status frames (STATUS_FRAMES=off) the first chunk is what says "streaming".
-          if (run.phase !== 'streaming') {
-            run.phase = 'streaming';
-            if (run.source === 'page') run.source = 'chunk';
-          }
+        }
+        run.lastChunkAt = performance.now();
+        // The function says `streaming` once; text after a mid-answer `waiting`, or with STATUS_FRAMES=off
+        // (no status frames at all), is what says it again.
+        if (run.phase !== 'streaming') {
+          run.phase = 'streaming';
+          run.source = 'chunk';
         }
         appendChunk(turn, data);
         renderProgress();

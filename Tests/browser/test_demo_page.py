@@ -101,6 +101,20 @@ def test_status_frames_drive_the_progress_line(stack, browser, out_dir):
     assert recorded[-1]["progress"] == "Done"
 
 
+def test_without_status_frames_the_first_chunk_drives_the_progress_line(stack, browser):
+    s = stack(env={"DEMO_AGENT_PAUSE_MS": "100", "STATUS_FRAMES": "off", "HEARTBEAT_MS": "100"})
+    page.open_page(browser, s.page)
+    page.start_recording(browser)
+    page.send(browser, FLIGHT)
+    page.wait_phase(browser, "done")
+    recorded = page.states(browser)
+    assert not [st for st in recorded if st["source"] == "status"], "STATUS_FRAMES=off yet status frames arrived"
+    first_text = next(i for i, st in enumerate(recorded) if st["text"])
+    assert recorded[first_text]["phase"] == "streaming" and recorded[first_text]["source"] == "chunk"
+    assert all(st["phase"] in ("idle", "sending", "connected") for st in recorded[:first_text]), \
+        sorted({st["phase"] for st in recorded[:first_text]})
+
+
 # (c) ------------------------------------------------------------------------------------------------
 
 def test_stop_ends_the_stream_and_the_demo_agent_records_stop_runtime_session(stack, browser, out_dir):
@@ -243,8 +257,12 @@ def preflight(api, origin):
 
 
 def test_a_page_on_localhost_5173_works_with_make_runs_cors_config(stack, browser, out_dir):
-    if not port_is_free(5173):
-        pytest.fail("port 5173 is busy (a Vite dev server?): this test serves the page there, as Vite would")
+    # Another test run on this machine may hold the port for a few seconds; a Vite dev server holds it for good.
+    deadline = time.monotonic() + 120
+    while not port_is_free(5173):
+        if time.monotonic() > deadline:
+            pytest.fail("port 5173 stayed busy (a Vite dev server?): this test serves the page there, as Vite would")
+        time.sleep(1)
     # make run's CORS file as committed, unmodified; the page on Vite's origin.
     s = stack(cors_file=CORS_LOCAL, web_port=5173, env={"DEMO_AGENT_PAUSE_MS": "20"})
     page.open_page(browser, "http://localhost:5173/")
