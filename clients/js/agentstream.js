@@ -196,14 +196,28 @@ function networkError(cause) {
   });
 }
 
+/** Reads the first MAX_ERROR_BODY_CHARS characters of a (small, JSON) answer body; parses it when it is JSON. */
 async function readErrorBody(response) {
   let text = '';
-  try {
-    text = await response.text();
-  } catch {
-    return { text: '', json: null };
+  if (response.body) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder('utf-8');
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        if (text.length > MAX_ERROR_BODY_CHARS) {
+          text = text.slice(0, MAX_ERROR_BODY_CHARS);
+          reader.cancel().catch(() => {});
+          break;
+        }
+      }
+      text += decoder.decode();
+    } catch {
+      // A body that breaks off still leaves the status to report.
+    }
   }
-  if (text.length > MAX_ERROR_BODY_CHARS) text = text.slice(0, MAX_ERROR_BODY_CHARS);
   try {
     const json = JSON.parse(text);
     return { text, json: json && typeof json === 'object' ? json : null };
@@ -266,7 +280,7 @@ function backoffMs(attempt, options, error) {
 /** Sends the request, retrying before the first byte only; resolves to a 2xx Response. */
 async function openStream(options, target, signal) {
   const doFetch = fetchOf(options);
-  const retries = Math.max(0, options.retries ?? DEFAULT_RETRIES);
+  const retries = options.retries ?? DEFAULT_RETRIES;
   const body = JSON.stringify(options.request);
   for (let attempt = 0; ; attempt += 1) {
     if (signal.aborted) throw abortedError(signal);
@@ -346,6 +360,9 @@ function call(callback, ...args) {
 export async function streamAgent(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('AgentStream: streamAgent(options) needs an options object');
   const target = requestTarget(options.url, options.request);
+  if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) {
+    throw new TypeError('AgentStream: `retries` must be a whole number >= 0');
+  }
   const controller = new AbortController();
   const outer = options.signal;
   const state = { sessionId: target.sessionId, agent: target.agent, callbackError: null };

@@ -437,7 +437,20 @@ test('cancelSession and listAgents', async (t) => {
   assert.deepEqual(server.cancels()[0].json, { session_id: SESSION });
 });
 
+test('a huge non-JSON error body is cut, not buffered whole, and still reported', async (t) => {
+  const server = await serve(t, (req, res) => {
+    res.writeHead(500, { 'content-type': 'text/html' });
+    res.end('<html>' + 'x'.repeat(4 * 1024 * 1024));
+  });
+  const e = await failure({ url: server.url, request: { prompt: 'p' } });
+  assert.equal(e.status, 500);
+  assert.equal(e.code, 'http_500');
+  assert.ok(e.message.startsWith('HTTP 500: <html>xxx') && e.message.length < 300);
+});
+
 test('programming errors are thrown as TypeErrors', async () => {
+  await assert.rejects(streamAgent({ url: 'http://127.0.0.1:1', request: { prompt: 'p' }, retries: -1 }), TypeError);
+  await assert.rejects(streamAgent({ url: 'http://127.0.0.1:1', request: { prompt: 'p' }, retries: 'many' }), TypeError);
   await assert.rejects(streamAgent({ request: { prompt: 'p' } }), TypeError);
   await assert.rejects(streamAgent({ url: 'http://127.0.0.1:1' }), TypeError);
   await assert.rejects(cancelSession({ url: 'http://127.0.0.1:1' }), TypeError);
