@@ -212,7 +212,9 @@ function describeError(error) {
   }[error.kind] || 'error';
   let message = error.message;
   if (error.fields && error.fields.length) message += ` (fields: ${error.fields.join(', ')})`;
-  return { where, code: error.code, message };
+  // "network network" says nothing twice: the code is shown only when it adds something.
+  const code = error.code && error.code !== where ? error.code : '';
+  return { where, code, message };
 }
 
 function showError(turn, run, error, retry) {
@@ -222,7 +224,7 @@ function showError(turn, run, error, retry) {
   const box = document.createElement('div');
   box.className = 'error-box';
   box.dataset.kind = error.kind;
-  box.dataset.code = code;
+  box.dataset.code = error.code;
   box.dataset.status = String(error.status || '');
   box.dataset.retryable = String(error.retryable);
   const title = document.createElement('div');
@@ -379,7 +381,7 @@ async function send(prompt) {
       showStopped(turn, run, error);
     } else if (error.kind) {
       const { where, code } = describeError(error);
-      setPhase('error', 'page', `Failed: ${where} ${code}`);
+      setPhase('error', 'page', `Failed: ${where}${code ? ` ${code}` : ''}`);
       showError(turn, run, error, prompt);
     } else {
       setPhase('error', 'page', `Failed: ${error.message}`);
