@@ -54,15 +54,21 @@ const token = () => ui.token.value.trim() || null;
 // ---------------------------------------------------------------------------------------------
 // Agents.
 
+let agentsRequest = 0;
+
 async function loadAgents() {
+  // Typing a token reloads the list; only the answer to the latest request may fill it.
+  const mine = ++agentsRequest;
   const previous = ui.agent.value;
   ui.agentNote.textContent = 'loading agents…';
   ui.agentNote.classList.remove('problem');
   let names;
   try {
     names = await listAgents({ url: state.api, token: token() });
+    if (mine !== agentsRequest) return;
     ui.agentNote.textContent = '';
   } catch (error) {
+    if (mine !== agentsRequest) return;
     names = [];
     ui.agentNote.classList.add('problem');
     ui.agentNote.textContent = error.status === 401
