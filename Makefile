@@ -41,7 +41,7 @@ build: deps
 ## test: unit tests, end-to-end tests over real sockets, infrastructure checks, a quick bench run.
 test: deps venv
 	$(SWIFT) build
-	$(MAKE) test-swift test-e2e test-infra bench-quick
+	$(MAKE) test-swift test-e2e test-infra bench-quick test-js test-browser check-cors
 
 test-swift:
 	$(SWIFT) test
@@ -49,14 +49,20 @@ test-swift:
 test-e2e: venv
 	BOOTSTRAP_BIN=$(BIN)/bootstrap LAMBDA_LOCAL_BIN=$(BIN)/lambda-local $(PY) -m pytest -q Tests/e2e
 
-## run: serve bootstrap under lambda-local with the demo agent on 127.0.0.1:$(PORT).
-run: build
+## run: the demo page on http://127.0.0.1:$(WEB_PORT)/ and the function with the demo agent on 127.0.0.1:$(PORT),
+## two origins as in production (CORS from $(CORS_LOCAL), the Terraform defaults plus local dev origins).
+run: build web-vendor
 	@echo
-	@echo "AgentStream is starting on http://127.0.0.1:$(PORT) with the local demo agent. Try, in another terminal:"
+	@echo "AgentStream is starting with the local demo agent:"
+	@echo
+	@echo "  demo page     http://127.0.0.1:$(WEB_PORT)/    <- open this in a browser"
+	@echo "  Function URL  http://127.0.0.1:$(PORT)"
+	@echo
+	@echo "Or, in another terminal:"
 	@echo
 	@echo "  curl -N -X POST http://127.0.0.1:$(PORT)/ -H 'content-type: application/json' -d '{\"prompt\":\"Flight EY123 delayed 2 hours due to weather\"}'"
 	@echo
-	$(BIN)/lambda-local --port $(PORT) --demo-agent -- $(BIN)/bootstrap
+	$(BIN)/lambda-local --port $(PORT) --demo-agent --cors $(CORS_LOCAL) --web $(WEB_DIR) --web-port $(WEB_PORT) -- $(BIN)/bootstrap
 
 clean:
 	rm -rf .build .build-* $(VENV) bench/out
