@@ -3,7 +3,9 @@
 #
 #   make package        release zip for provided.al2023 (CURL=minimal|system), glibc <= 2.34 check
 #   make infra-check    terraform fmt -check, validate, terraform test (mock provider), checkov
-#   make infra-rehearsal  deploy script end to end against moto on 127.0.0.1, then destroy
+#   make infra-rehearsal  deploy script end to end against moto on 127.0.0.1 with alarms and dashboard,
+#                         BUFFERED and back, then destroy
+# Python tools (checkov; awscli + moto) come from the fully pinned scripts/infra/requirements-*.txt.
 #   make test-infra     both, plus the glibc-check self-test
 SHELL := /bin/bash
 
