@@ -39,4 +39,24 @@ module "api_streaming" {
   deadline_margin_ms       = var.deadline_margin_ms
   upstream_idle_timeout_ms = var.upstream_idle_timeout_ms
   log_level                = var.log_level
+
+  invoke_mode            = var.invoke_mode
+  status_frames          = var.status_frames
+  max_event_bytes        = var.max_event_bytes
+  stop_session_on_cutoff = var.stop_session_on_cutoff
+  metrics_namespace      = var.metrics_namespace
+
+  enable_alarms                    = var.enable_alarms
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  alarm_period_seconds             = var.alarm_period_seconds
+  alarm_evaluation_periods         = var.alarm_evaluation_periods
+  alarm_datapoints_to_alarm        = var.alarm_datapoints_to_alarm
+  alarm_errors_threshold           = var.alarm_errors_threshold
+  alarm_throttles_threshold        = var.alarm_throttles_threshold
+  alarm_duration_p99_timeout_ratio = var.alarm_duration_p99_timeout_ratio
+  alarm_first_chunk_p99_ms         = var.alarm_first_chunk_p99_ms
+  alarm_error_rate_threshold       = var.alarm_error_rate_threshold
+  alarm_error_rate_min_requests    = var.alarm_error_rate_min_requests
+  enable_dashboard                 = var.enable_dashboard
+  dashboard_error_codes            = var.dashboard_error_codes
 }

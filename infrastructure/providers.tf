@@ -12,6 +12,7 @@ provider "aws" {
   dynamic "endpoints" {
     for_each = local.emulated ? [1] : []
     content {
+      cloudwatch     = var.aws_endpoint_url
       cloudwatchlogs = var.aws_endpoint_url
       iam            = var.aws_endpoint_url
       lambda         = var.aws_endpoint_url

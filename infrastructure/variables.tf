@@ -97,7 +97,7 @@ variable "cors_max_age" {
   default     = 300
 }
 
-# --- application settings (DESIGN.md §5) -------------------------------------------------------
+# --- application settings (docs/API.md#configuration) ------------------------------------------
 
 variable "agentcore_runtime_arn" {
   description = "AGENTCORE_RUNTIME_ARN of the default agent (the deploy script takes it from the environment)."
@@ -203,4 +203,115 @@ variable "log_level" {
   description = "LOG_LEVEL"
   type        = string
   default     = ""
+}
+
+# --- streaming, limits, metrics and monitoring ---------------------------------------------------
+# null = the module's default (modules/api_streaming/variables.tf documents and validates each).
+
+variable "invoke_mode" {
+  description = "RESPONSE_STREAM (default) or BUFFERED (rollback: the whole answer at once); sets the URL's mode and RESPONSE_MODE together."
+  type        = string
+  default     = null
+}
+
+variable "status_frames" {
+  description = "STATUS_FRAMES: on (default) or off."
+  type        = string
+  default     = null
+}
+
+variable "max_event_bytes" {
+  description = "MAX_EVENT_BYTES (default 10485760)."
+  type        = number
+  default     = null
+}
+
+variable "stop_session_on_cutoff" {
+  description = "STOP_SESSION_ON_CUTOFF: on (default) or off."
+  type        = string
+  default     = null
+}
+
+variable "metrics_namespace" {
+  description = "METRICS_NAMESPACE (default AgentStream; empty = no metrics)."
+  type        = string
+  default     = null
+}
+
+variable "enable_alarms" {
+  description = "Create the CloudWatch alarms (default false)."
+  type        = bool
+  default     = null
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic for alarm and OK notifications (default none)."
+  type        = string
+  default     = null
+}
+
+variable "alarm_period_seconds" {
+  description = "Alarm period in seconds (default 60)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Periods each alarm looks at (default 5)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "Breaching periods out of alarm_evaluation_periods that fire (default 3)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_errors_threshold" {
+  description = "Lambda Errors per period (default 1)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_throttles_threshold" {
+  description = "Lambda Throttles per period (default 1)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_duration_p99_timeout_ratio" {
+  description = "Duration p99 as a fraction of the timeout (default 0.9)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_first_chunk_p99_ms" {
+  description = "FirstChunkMs p99 in ms (default 10000)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_error_rate_threshold" {
+  description = "Share of Error outcomes (default 0.05)."
+  type        = number
+  default     = null
+}
+
+variable "alarm_error_rate_min_requests" {
+  description = "Invocations a period needs before the error rate counts (default 10)."
+  type        = number
+  default     = null
+}
+
+variable "enable_dashboard" {
+  description = "Create the CloudWatch dashboard (default false)."
+  type        = bool
+  default     = null
+}
+
+variable "dashboard_error_codes" {
+  description = "Error codes drawn on the dashboard (default: the codes AgentStream and AgentCore send)."
+  type        = list(string)
+  default     = null
 }

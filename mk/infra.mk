@@ -3,14 +3,17 @@
 #
 #   make package        release zip for provided.al2023 (CURL=minimal|system), glibc <= 2.34 check
 #   make infra-check    terraform fmt -check, validate, terraform test (mock provider), checkov
-#   make infra-rehearsal  deploy script end to end against moto on 127.0.0.1, then destroy
+#   make infra-rehearsal  deploy script end to end against moto on 127.0.0.1 with alarms and dashboard,
+#                         BUFFERED and back, then destroy
+# Python tools (checkov; awscli + moto) come from the fully pinned scripts/infra/requirements-*.txt.
 #   make test-infra     both, plus the glibc-check self-test
 SHELL := /bin/bash
 
 CURL ?= minimal
 INFRA_DIR := infrastructure
 CHECKOV_VENV := .venv-checkov
-CHECKOV_VERSION ?= 3.3.30
+# checkov and its whole dependency set at exact versions (regenerate as described in the file).
+CHECKOV_REQUIREMENTS := scripts/infra/requirements-checkov.txt
 # The provider mirror for offline `terraform init` is discovered at run time by
 # scripts/infra/find_tf_plugin_dir.sh (set TF_PLUGIN_DIR to choose one; none found = registry).
 
@@ -24,11 +27,8 @@ package:
 package-check-glibc:
 	@eval "$$(scripts/infra/ensure_tools.sh cc objdump zip unzip)"; scripts/package/test_check_glibc.sh
 
-$(CHECKOV_VENV)/.stamp:
-	@eval "$$(scripts/infra/ensure_tools.sh python3-venv)"
-	python3 -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
-	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
+$(CHECKOV_VENV)/.stamp: $(CHECKOV_REQUIREMENTS) scripts/infra/make_venv.sh
+	scripts/infra/make_venv.sh $(CHECKOV_VENV) $(CHECKOV_REQUIREMENTS)
 	touch $@
 
 ## infra-check: static checks of infrastructure/ on a temp copy (no state or lock file in the repo).

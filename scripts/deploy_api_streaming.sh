@@ -21,13 +21,15 @@
 #   SMOKE_PROMPT            prompt of the smoke test's short stream
 #   TF_PLUGIN_DIR           provider mirror for offline `terraform init -plugin-dir`
 #   AGENTSTREAM_INFRA_DIR   Terraform root (default: infrastructure/ of this repository)
-#   TF_VAR_*                any other variable of infrastructure/variables.tf (secrets: TF_VAR_supabase_key)
+#   TF_VAR_*                any other variable of infrastructure/variables.tf (secrets: TF_VAR_supabase_key),
+#                           e.g. TF_VAR_enable_alarms=true TF_VAR_enable_dashboard=true, or
+#                           TF_VAR_invoke_mode=BUFFERED to roll back to buffered responses (docs/OPERATIONS.md)
 # Settings per environment live in infrastructure/environments/<ENV>.tfvars (used when present).
 # Re-running is safe: Terraform applies only what changed. State: one workspace per ENV.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'deploy: error: %s\n' "$*" >&2; exit 1; }
 
@@ -178,9 +180,16 @@ esac
 
 url=$(tf output -raw invoke_url)
 fn=$(tf output -raw function_name)
+invoke_mode=$(tf output -raw invoke_mode)
 say "Function URL: $url"
-echo "    function:   $fn"
-echo "    logs:       aws logs tail $(tf output -raw log_group_name) --follow --region $AWS_REGION"
+echo "    function:    $fn"
+echo "    invoke mode: $invoke_mode"
+echo "    logs:        aws logs tail $(tf output -raw log_group_name) --follow --region $AWS_REGION"
+alarms=$(tf output -json alarm_names | tr -d '[]" \n' | tr ',' ' ')
+[[ -n "$alarms" ]] && echo "    alarms:      $alarms"
+dashboard=$(tf output -json dashboard_name | tr -d '"')
+[[ -n "$dashboard" && "$dashboard" != null ]] \
+  && echo "    dashboard:   https://$AWS_REGION.console.aws.amazon.com/cloudwatch/home?region=$AWS_REGION#dashboards/dashboard/$dashboard"
 
 # --- smoke test ----------------------------------------------------------------------------------
 if [[ "$smoke" == 0 ]]; then
@@ -202,7 +211,11 @@ done
 echo "$health"
 grep -q '"status"' <<<"$health" || die "health check failed: $health"
 
-say "Smoke test: POST $url (short stream, curl -N)"
+if [[ "$invoke_mode" == BUFFERED ]]; then
+  say "Smoke test: POST $url (BUFFERED: the whole answer arrives at once)"
+else
+  say "Smoke test: POST $url (short stream, curl -N)"
+fi
 curl_args=(-N -sS --max-time "${SMOKE_TIMEOUT:-120}" -X POST "$url" -H 'content-type: application/json' -H 'accept: text/event-stream')
 [[ -n "${SMOKE_BEARER_TOKEN:-}" ]] && curl_args+=(-H "authorization: Bearer $SMOKE_BEARER_TOKEN")
 prompt="${SMOKE_PROMPT:-Reply with one short sentence: hello from AgentStream.}"

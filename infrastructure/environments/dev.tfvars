@@ -4,3 +4,5 @@ memory_size        = 256
 log_retention_days = 14
 log_level          = "debug"
 cors_allow_origins = ["*"]
+# Metrics of dev apart from other environments in the same account and region.
+metrics_namespace = "AgentStream/dev"

@@ -64,8 +64,16 @@ run "defaults_render_a_streaming_function" {
     error_message = "no IAM invoker statements for a NONE URL"
   }
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables == tomap({ AGENTCORE_RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz", AUTH_MODE = "none" })
-    error_message = "only the given settings become environment variables"
+    condition = aws_lambda_function.this.environment[0].variables == tomap({
+      AGENTCORE_RUNTIME_ARN  = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz"
+      AUTH_MODE              = "none"
+      STATUS_FRAMES          = "on"
+      MAX_EVENT_BYTES        = "10485760"
+      STOP_SESSION_ON_CUTOFF = "on"
+      METRICS_NAMESPACE      = "AgentStream"
+      RESPONSE_MODE          = "stream"
+    })
+    error_message = "only the given settings plus the always-set streaming/limit/metrics settings (with their defaults) become environment variables"
   }
   assert {
     condition     = aws_cloudwatch_log_group.this.name == "/aws/lambda/agentstream-test" && aws_cloudwatch_log_group.this.retention_in_days == 30
@@ -104,8 +112,14 @@ run "role_policy_is_least_privilege" {
         Action   = ["bedrock-agentcore:InvokeAgentRuntime"]
         Resource = ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz/runtime-endpoint/*"]
       },
+      {
+        Sid      = "StopConfiguredAgentRuntimeSessions"
+        Effect   = "Allow"
+        Action   = ["bedrock-agentcore:StopRuntimeSession"]
+        Resource = ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz/runtime-endpoint/*"]
+      },
     ]
-    error_message = "role policy must be exactly: own logs + InvokeAgentRuntime on the configured ARN"
+    error_message = "role policy must be exactly: own logs + InvokeAgentRuntime + StopRuntimeSession on the configured ARN"
   }
   assert {
     condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
@@ -167,15 +181,20 @@ run "jwt_agents_and_settings" {
     error_message = "every AGENTS runtime (deduplicated) is in the policy"
   }
   assert {
+    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[2].Action == ["bedrock-agentcore:StopRuntimeSession"] && jsondecode(aws_iam_role_policy.this.policy).Statement[2].Resource == jsondecode(aws_iam_role_policy.this.policy).Statement[1].Resource
+    error_message = "StopRuntimeSession (no ForUser variant exists) on exactly the runtimes the role may invoke"
+  }
+  assert {
     condition     = jsondecode(nonsensitive(aws_lambda_function.this.environment[0].variables["AGENTS"])) == { default = { agentcore = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent-AbC123xyz" }, second = { agentcore = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-Zz9" }, local = { mastra = "weatherAgent" } }
-    error_message = "AGENTS is the JSON map of DESIGN §5"
+    error_message = "AGENTS is the JSON map name -> {agentcore|mastra}"
   }
   assert {
     condition = toset(keys(aws_lambda_function.this.environment[0].variables)) == toset([
       "AGENTCORE_RUNTIME_ARN", "AGENTS", "MASTRA_AGENT_URL", "AUTH_MODE", "JWT_JWKS_URL", "JWT_ISSUER",
       "SUPABASE_URL", "SUPABASE_KEY", "CREDENTIALS_TABLE", "HEARTBEAT_MS", "DEADLINE_MARGIN_MS",
-    "UPSTREAM_IDLE_TIMEOUT_MS", "LOG_LEVEL"])
-    error_message = "environment variable names follow DESIGN §5"
+      "UPSTREAM_IDLE_TIMEOUT_MS", "LOG_LEVEL", "STATUS_FRAMES", "MAX_EVENT_BYTES", "STOP_SESSION_ON_CUTOFF",
+    "METRICS_NAMESPACE", "RESPONSE_MODE"])
+    error_message = "environment variable names follow the app's configuration table (docs/API.md)"
   }
   assert {
     condition     = nonsensitive(aws_lambda_function.this.environment[0].variables["HEARTBEAT_MS"]) == "10000" && nonsensitive(aws_lambda_function.this.environment[0].variables["LOG_LEVEL"]) == "debug"

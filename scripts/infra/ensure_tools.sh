@@ -2,13 +2,15 @@
 # Make sure the infrastructure checks' tools exist on a fresh Debian machine; print `export` lines
 # for the ones installed into private folders (eval "$(scripts/infra/ensure_tools.sh ...)").
 #   tools: terraform aws moto_server zip unzip objdump cc curl python3-venv
-# aws CLI and moto go into .venv-infra (PyPI); terraform into .build-tools/bin (releases.hashicorp.com).
+# aws CLI and moto always come from .venv-infra, built from the pinned scripts/infra/requirements-infra.txt
+# (never whatever version happens to be on PATH); terraform into .build-tools/bin (releases.hashicorp.com)
+# when none is installed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TERRAFORM_VERSION="${TERRAFORM_VERSION:-1.11.4}"
 apt_pkgs=()
 extra_path=()
-pip_pkgs=()
+want_infra_venv=0
 SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 
 for tool in "$@"; do
@@ -17,8 +19,7 @@ for tool in "$@"; do
     objdump) command -v objdump >/dev/null || apt_pkgs+=(binutils) ;;
     cc) command -v cc >/dev/null || apt_pkgs+=(gcc libc6-dev) ;;
     python3-venv) python3 -c 'import ensurepip, venv' 2>/dev/null || apt_pkgs+=(python3-venv) ;;
-    aws) command -v aws >/dev/null || [[ -x "$ROOT/.venv-infra/bin/aws" ]] || pip_pkgs+=(awscli) ;;
-    moto_server) command -v moto_server >/dev/null || [[ -x "$ROOT/.venv-infra/bin/moto_server" ]] || pip_pkgs+=("moto[server]") ;;
+    aws|moto_server) want_infra_venv=1 ;;
     terraform) ;;
     *) echo "ensure_tools: unknown tool $tool" >&2; exit 2 ;;
   esac
@@ -27,12 +28,10 @@ if ((${#apt_pkgs[@]})); then
   echo "ensure_tools: apt-get install ${apt_pkgs[*]}" >&2
   $SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
 fi
-if ((${#pip_pkgs[@]})); then
-  echo "ensure_tools: pip install ${pip_pkgs[*]} into .venv-infra" >&2
-  [[ -x "$ROOT/.venv-infra/bin/pip" ]] || python3 -m venv "$ROOT/.venv-infra" >&2
-  "$ROOT/.venv-infra/bin/pip" install -q "${pip_pkgs[@]}" >&2
+if ((want_infra_venv)); then
+  "$ROOT/scripts/infra/make_venv.sh" "$ROOT/.venv-infra" "$ROOT/scripts/infra/requirements-infra.txt"
+  extra_path+=("$ROOT/.venv-infra/bin")
 fi
-[[ -d "$ROOT/.venv-infra/bin" ]] && extra_path+=("$ROOT/.venv-infra/bin")
 
 if [[ " $* " == *" terraform "* ]] && ! command -v terraform >/dev/null && [[ ! -x "$ROOT/.build-tools/bin/terraform" ]]; then
   arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)

@@ -1,8 +1,12 @@
-# Execution role: write its own logs, invoke the configured AgentCore runtimes. Nothing else.
+# Execution role: write its own logs, invoke the configured AgentCore runtimes and stop their sessions.
+# Nothing else.
 # Policies are built with jsonencode (not aws_iam_policy_document) so `terraform test` can check
 # the rendered statements offline with a mock provider.
 
 locals {
+  # The runtime and its endpoints (a call with ?qualifier=X is authorized on runtime-endpoint/X).
+  agentcore_resources = flatten([for arn in local.agentcore_arns : [arn, "${arn}/runtime-endpoint/*"]])
+
   policy_statements = concat(
     [{
       Sid      = "WriteOwnLogs"
@@ -15,8 +19,16 @@ locals {
       Effect = "Allow"
       Action = concat(["bedrock-agentcore:InvokeAgentRuntime"],
       local.invoke_for_user ? ["bedrock-agentcore:InvokeAgentRuntimeForUser"] : [])
-      # The runtime and its endpoints (a call with ?qualifier=X is authorized on runtime-endpoint/X).
-      Resource = flatten([for arn in local.agentcore_arns : [arn, "${arn}/runtime-endpoint/*"]])
+      Resource = local.agentcore_resources
+    }],
+    # StopRuntimeSession ends an AgentCore session (and its running invocation) when AgentStream cuts a stream
+    # itself (STOP_SESSION_ON_CUTOFF) or a client calls /api/streaming/cancel. It takes no user id, so unlike
+    # InvokeAgentRuntime there is no ...ForUser action to grant.
+    length(local.agentcore_arns) == 0 ? [] : [{
+      Sid      = "StopConfiguredAgentRuntimeSessions"
+      Effect   = "Allow"
+      Action   = ["bedrock-agentcore:StopRuntimeSession"]
+      Resource = local.agentcore_resources
     }],
     var.tracing_mode != "Active" ? [] : [{
       Sid      = "XRayTraces"

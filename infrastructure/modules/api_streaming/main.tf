@@ -1,5 +1,6 @@
-# AgentStream API: the Swift `bootstrap` on provided.al2023 behind a RESPONSE_STREAM Function URL.
-# No API Gateway, so a stream may last the whole function timeout (up to 15 min).
+# AgentStream API: the Swift `bootstrap` on provided.al2023 behind a RESPONSE_STREAM Function URL
+# (BUFFERED as the rollback path: invoke_mode). No API Gateway, so a stream may last the whole function
+# timeout (up to 15 min).
 
 data "aws_region" "current" {}
 
@@ -13,7 +14,7 @@ locals {
   )))
   invoke_for_user = coalesce(var.agentcore_invoke_for_user, var.auth_mode == "jwt")
 
-  # DESIGN.md §5. Only the values that were given become environment variables: the app's own
+  # The app's configuration. Only the values that were given become environment variables: the app's own
   # defaults apply to the rest, and one place (the app) owns them.
   plain_environment = {
     AGENTCORE_RUNTIME_ARN    = var.agentcore_runtime_arn
@@ -33,10 +34,22 @@ locals {
     UPSTREAM_IDLE_TIMEOUT_MS = var.upstream_idle_timeout_ms == null ? "" : tostring(var.upstream_idle_timeout_ms)
     LOG_LEVEL                = lower(var.log_level)
   }
+  # Always set, with the module's defaults (the same as the app's): the deployed configuration reads in full in
+  # the console, and RESPONSE_MODE must agree with the URL's invoke mode, so the two come from one variable.
+  # METRICS_NAMESPACE is set even when empty, because empty (no metrics) differs from unset (the app default).
+  response_mode = var.invoke_mode == "BUFFERED" ? "buffered" : "stream"
+  fixed_environment = {
+    STATUS_FRAMES          = var.status_frames
+    MAX_EVENT_BYTES        = format("%d", var.max_event_bytes)
+    STOP_SESSION_ON_CUTOFF = var.stop_session_on_cutoff
+    METRICS_NAMESPACE      = var.metrics_namespace
+    RESPONSE_MODE          = local.response_mode
+  }
   has_supabase_key = nonsensitive(var.supabase_key != "")
   environment = merge(
     var.extra_environment,
     { for k, v in local.plain_environment : k => v if v != "" },
+    local.fixed_environment,
     local.has_supabase_key ? { SUPABASE_KEY = var.supabase_key } : {},
   )
 
@@ -90,7 +103,7 @@ resource "aws_lambda_function_url" "this" {
   #checkov:skip=CKV_AWS_258:A browser-facing public endpoint by design; the function enforces AUTH_MODE=jwt, and function_url_auth_type=AWS_IAM is available.
   function_name      = aws_lambda_function.this.function_name
   authorization_type = var.function_url_auth_type
-  invoke_mode        = "RESPONSE_STREAM"
+  invoke_mode        = var.invoke_mode # RESPONSE_MODE follows it (local.response_mode)
 
   cors {
     allow_origins     = var.cors_allow_origins
@@ -104,7 +117,7 @@ resource "aws_lambda_function_url" "this" {
 
 # --- resource policy: who may call the URL -------------------------------------------------------
 # Since October 2025 a new Function URL needs two statements: lambda:InvokeFunctionUrl and
-# lambda:InvokeFunction (research/lambda-streaming.md §4.2); with only the first, callers get 403.
+# lambda:InvokeFunction; with only the first, callers get 403 Forbidden.
 
 resource "aws_lambda_permission" "public_url" {
   #checkov:skip=CKV_AWS_301:Public by design when function_url_auth_type = NONE: only the URL is public (FunctionUrlAuthType condition); callers are checked by AUTH_MODE=jwt.

@@ -27,3 +27,23 @@ output "agentcore_runtime_arns" {
   description = "AgentCore runtimes the role may invoke."
   value       = local.agentcore_arns
 }
+
+output "invoke_mode" {
+  description = "The Function URL's invoke mode (RESPONSE_STREAM or BUFFERED); RESPONSE_MODE follows it."
+  value       = aws_lambda_function_url.this.invoke_mode
+}
+
+output "response_mode" {
+  description = "RESPONSE_MODE given to the function: stream or buffered."
+  value       = local.response_mode
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms (empty unless enable_alarms)."
+  value       = concat([for a in aws_cloudwatch_metric_alarm.metric : a.alarm_name], [for a in aws_cloudwatch_metric_alarm.error_rate : a.alarm_name])
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null unless enable_dashboard)."
+  value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)
+}
