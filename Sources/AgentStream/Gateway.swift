@@ -44,10 +44,10 @@ public struct Gateway: LambdaHandler {
             try await sink.finish()
         } catch {
             log.outcome = log.outcome == "complete" ? "RuntimeAPIWriteFailed" : log.outcome
-            log.write(to: logger)
+            log.write(to: logger, namespace: config.metricsNamespace)
             throw error
         }
-        log.write(to: logger)
+        log.write(to: logger, namespace: config.metricsNamespace)
         // Streamed: the runtime adds Lambda's error trailers after the error frame. Buffered: the frame is
         // inside the one answer already sent, and there is nothing after it.
         if let streamFailure, config.responseMode == .stream { throw streamFailure }

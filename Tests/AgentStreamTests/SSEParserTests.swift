@@ -71,4 +71,24 @@ import Testing
         #expect(p.feed(Array(long.utf8)).map { String(decoding: $0, as: UTF8.self) } == ["ok"])
         #expect(!p.overflowed)
     }
+
+    @Test func largeEventsAreJoinedAcrossBlocksWhateverTheSplits() {
+        var rng = SystemRandomNumberGenerator()
+        let value = (0..<(SSEParser.blockSize * 2 + 12_345)).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        let stream = Array("data: ".utf8) + value + Array("\ndata: tail\n\ndata: next\n\n".utf8)
+        for _ in 0..<5 {
+            var p = SSEParser()
+            var events: [[UInt8]] = []
+            var i = 0
+            while i < stream.count {
+                let n = Int.random(in: 1...70_000, using: &rng)
+                events += p.feed(stream[i..<min(stream.count, i + n)])
+                i += n
+            }
+            events += p.finish()
+            #expect(events.count == 2)
+            #expect(events.first == value + Array("\ntail".utf8))
+            #expect(events.last == Array("next".utf8))
+        }
+    }
 }

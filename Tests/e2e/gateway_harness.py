@@ -14,6 +14,7 @@ import pathlib
 import signal
 import subprocess
 
+import emf_lines
 from runtime_stub import RuntimeStub, url_event
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -68,10 +69,9 @@ class Response:
 class GatewayProcess:
     def __init__(self, env, log_dir):
         self.stub = RuntimeStub()
-        full = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+        full = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB) and k != "AGENTSTREAM_HANDLER"}
         full.update(env)
         full["AWS_LAMBDA_RUNTIME_API"] = self.stub.address
-        full.pop("AGENTSTREAM_HANDLER", None)
         log_dir = pathlib.Path(log_dir)
         log_dir.mkdir(parents=True, exist_ok=True)
         self.out_path = log_dir / "bootstrap.stdout"
@@ -114,6 +114,7 @@ class GatewayProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
         self.stub.close()
+        emf_lines.assert_valid(self.out_path.read_text(errors="replace"), str(self.out_path))
 
 
 @contextlib.contextmanager

@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 
+import emf_lines
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("BOOTSTRAP_BIN", str(ROOT / ".build" / "debug" / "bootstrap"))
 LAMBDA_LOCAL = os.environ.get("LAMBDA_LOCAL_BIN", str(ROOT / ".build" / "debug" / "lambda-local"))
@@ -72,3 +74,5 @@ class LocalFunction:
 
     def __exit__(self, *exc):
         self.stop()
+        if exc[0] is None:
+            emf_lines.assert_valid(self.logs(), "lambda-local " + (self.url or ""))

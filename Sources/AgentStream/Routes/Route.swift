@@ -22,6 +22,7 @@ enum Route: String, Sendable {
         }
     }
 
-    /// The route's name in logs and metric dimensions (aliases report their canonical path).
-    var name: String { rawValue }
+    /// The route's name in logs and metric dimensions (aliases report their canonical path; preflights are
+    /// `other`, like unmatched requests).
+    var name: String { self == .preflight ? "other" : rawValue }
 }

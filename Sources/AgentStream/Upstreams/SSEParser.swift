@@ -4,9 +4,12 @@
 /// CR and LF line ends, a leading byte-order mark, multi-line `data:` (joined with LF), comments and other
 /// fields (ignored). `finish()` flushes a last event that had no blank line.
 ///
-/// Memory stays within one event plus a few bytes: the value of a `data:` line is appended straight to the
-/// event as it arrives (a line split across reads is not staged first), comments and other fields are skipped
-/// without being stored, and an event larger than `maxEventBytes` is dropped and reported (`overflowed`).
+/// Memory stays within one event plus a small constant: the value of a `data:` line is appended straight to
+/// the event as it arrives (a line split across reads is not staged first), comments and other fields are
+/// skipped without being stored, and an event larger than `maxEventBytes` is dropped and reported
+/// (`overflowed`). A large event grows in fixed blocks instead of doubling one array (whose last doubling
+/// would hold the old and the new copy at once), and the blocks are joined into one array at the end, each
+/// freed as soon as it is copied.
 public struct SSEParser: Sendable {
     private enum LineMode {
         /// At the start of a line; its first bytes are in `lineStart` until the field is known.
@@ -22,7 +25,11 @@ public struct SSEParser: Sendable {
     /// True once an event exceeded `maxEventBytes`; the parser then ignores everything else.
     public private(set) var overflowed = false
 
+    /// Full blocks of the current event (only for events over `blockSize`).
+    private var blocks: [[UInt8]] = []
+    /// The current event's last (or only) block.
     private var data: [UInt8] = []
+    private var dataCount = 0
     private var hasData = false
     private var mode = LineMode.start
     private var lineStart: [UInt8] = []
@@ -49,10 +56,55 @@ public struct SSEParser: Sendable {
         var events: [[UInt8]] = []
         guard !overflowed else { return events }
         endLine(into: &events, dispatching: false)
-        if hasData { events.append(data) }
-        data = []
+        if hasData { events.append(takeEvent()) }
         hasData = false
         return events
+    }
+
+    /// Size of the blocks a large event grows in: large enough that the allocator maps each one on its own
+    /// (so a freed block goes back to the system at once), small enough to be a small constant.
+    static let blockSize = 256 * 1024
+
+    private mutating func appendData(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            if data.count + rest.count <= Self.blockSize {
+                data.append(contentsOf: UnsafeBufferPointer(rebasing: rest))
+                dataCount += rest.count
+                return
+            }
+            if data.count >= Self.blockSize {
+                blocks.append(data)
+                data = []
+                data.reserveCapacity(Self.blockSize)
+            }
+            let n = min(rest.count, Self.blockSize - data.count)
+            data.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(n)))
+            dataCount += n
+            rest = rest.dropFirst(n)
+        }
+    }
+
+    private mutating func appendByte(_ byte: UInt8) {
+        withUnsafePointer(to: byte) { appendData(UnsafeBufferPointer(start: $0, count: 1)) }
+    }
+
+    /// The finished event as one array; resets the accumulator.
+    private mutating func takeEvent() -> [UInt8] {
+        defer {
+            blocks = []
+            data = []
+            dataCount = 0
+        }
+        guard !blocks.isEmpty else { return data }
+        var out: [UInt8] = []
+        out.reserveCapacity(dataCount)
+        for i in blocks.indices {
+            out.append(contentsOf: blocks[i])
+            blocks[i] = []
+        }
+        out.append(contentsOf: data)
+        return out
     }
 
     private mutating func feed(buffer: UnsafeBufferPointer<UInt8>, into events: inout [[UInt8]]) {
@@ -103,11 +155,11 @@ public struct SSEParser: Sendable {
                 mode = .data(skipSpace: false)
             }
             guard !rest.isEmpty else { return }
-            guard data.count + rest.count <= maxEventBytes else {
+            guard dataCount + rest.count <= maxEventBytes else {
                 overflow()
                 return
             }
-            data.append(contentsOf: UnsafeBufferPointer(rebasing: rest))
+            appendData(UnsafeBufferPointer(rebasing: rest))
         }
     }
 
@@ -140,11 +192,11 @@ public struct SSEParser: Sendable {
 
     private mutating func beginDataValue() {
         if hasData {
-            guard data.count < maxEventBytes else {
+            guard dataCount < maxEventBytes else {
                 overflow()
                 return
             }
-            data.append(0x0A)
+            appendByte(0x0A)
         } else {
             hasData = true
         }
@@ -160,8 +212,7 @@ public struct SSEParser: Sendable {
         if lineStart.isEmpty {
             guard dispatching else { return }
             if atStreamStart { atStreamStart = false }
-            if hasData { events.append(data) }
-            data = []
+            if hasData { events.append(takeEvent()) }
             hasData = false
         } else if lineStart.elementsEqual("data".utf8) {
             beginDataValue()
@@ -170,7 +221,9 @@ public struct SSEParser: Sendable {
 
     private mutating func overflow() {
         overflowed = true
+        blocks = []
         data = []
+        dataCount = 0
         hasData = false
         lineStart = []
     }

@@ -135,10 +135,12 @@ struct MastraStreamParser: UpstreamDecoder {
         buffer = []
         var start = 0
         while let end = input[start...].firstIndex(of: separator) {
+            guard end - start <= maxEventBytes else { return false }
             if let e = decode(Array(input[start..<end])) { out.append(e) }
             start = end + 1
         }
         if final {
+            guard input.count - start <= maxEventBytes else { return false }
             if start < input.count, let e = decode(Array(input[start...])) { out.append(e) }
             return true
         }
