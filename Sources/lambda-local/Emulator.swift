@@ -295,7 +295,7 @@ final class Emulator: @unchecked Sendable {
         environmentsStarted += 1
         let environment = ExecutionEnvironment(number: environmentsStarted, capacity: settings.concurrency.capacity)
         environments.append(environment)
-        bindHTTPServer(group: group, port: 0) { [self] in
+        bindHTTPServer(group: group, port: 0, pipelining: false) { [self] in
             RuntimeAPIHandler(emulator: self, environment: environment)
         }.hop(to: loop).whenComplete { [self] result in
             switch result {
