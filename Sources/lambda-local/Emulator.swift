@@ -73,7 +73,22 @@ final class Emulator: @unchecked Sendable {
         environment.reapTask?.cancel()
         environment.reapTask = nil
         environment.lastUsed = .now()
+        if invocation.timeoutTask == nil {
+            // Waiting for a /next counts too: a runtime whose workers are all stuck must not hold it forever.
+            // (Dispatch replaces this with the invocation's own timeout.)
+            let bound = NIOLoopBound(invocation, eventLoop: loop)
+            invocation.timeoutTask = loop.scheduleTask(in: Self.initTimeout + timeoutAmount) { [self] in
+                let invocation = bound.value
+                guard invocation.state == .queued else { return }
+                log("\(invocation.id) no runtime took it within the init and function timeouts (\(invocation.environment.label))")
+                fail(invocation, errorType: "Sandbox.Timeout", message: "no runtime called /next for it in time")
+            }
+        }
         pump(environment)
+    }
+
+    private var timeoutAmount: TimeAmount {
+        .nanoseconds(Int64(settings.timeout * 1_000_000_000))
     }
 
     /// An invocation the runtime never received, from an environment that served requests and then died:
@@ -408,7 +423,8 @@ final class Emulator: @unchecked Sendable {
         invocation.state = .dispatched
         let deadline = epochMilliseconds() + Int64(settings.timeout * 1000)
         let bound = NIOLoopBound(invocation, eventLoop: loop)
-        invocation.timeoutTask = loop.scheduleTask(in: .nanoseconds(Int64(settings.timeout * 1_000_000_000))) { [self] in
+        invocation.timeoutTask?.cancel()
+        invocation.timeoutTask = loop.scheduleTask(in: timeoutAmount) { [self] in
             self.timedOut(bound.value)
         }
         var headers = HTTPHeaders()

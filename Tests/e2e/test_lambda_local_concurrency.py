@@ -305,6 +305,19 @@ def test_managed_timeout_fails_only_that_invocation(lambda_local):
     assert len(emu.child_pids()) == 1 and "killed" not in emu.log()
 
 
+def test_managed_request_no_worker_takes_fails_instead_of_hanging(lambda_local):
+    # Both workers stay stuck in handlers that timed out, so nothing calls /next for a third request: it gets a
+    # 502 once the init and function timeouts (10 s + 2 s) have passed, not a connection that hangs forever.
+    emu = lambda_local(python_runtime(), args=["--max-concurrency", "2", "--timeout", "2"])
+    stuck = at_once(2, lambda i: rawhttp.request(emu.port, "GET", f"/sleep?s=60&i={i}"))
+    assert [r.status for r in stuck] == [502, 502]
+    started = time.monotonic()
+    r = rawhttp.request(emu.port, "GET", "/whoami", timeout=30)
+    assert r.status == 502 and r.json()["errorType"] == "Sandbox.Timeout"
+    assert 11 < time.monotonic() - started < 20
+    assert emu.wait_for_log(r"no runtime took it within the init and function timeouts")
+
+
 def test_managed_crash_fails_that_childs_requests_and_is_replaced_on_demand(lambda_local):
     emu = lambda_local(python_runtime(), args=["--max-concurrency", "4"])
     paths = ["/long-stream?n=40", "/crash-mid"]
