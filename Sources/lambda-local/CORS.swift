@@ -27,12 +27,8 @@ struct CORSConfig: Sendable {
     /// Reads `{"AllowOrigins":[..],...}` or the same wrapped in `{"Cors":{...}}`; key case is ignored
     /// so hand-written lowercase configs work too.
     static func load(path: String) throws -> CORSConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw LoadError.unreadable(path, "\(error)")
-        }
+        guard FileManager.default.fileExists(atPath: path) else { throw LoadError.unreadable(path, "no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError.unreadable(path, "not readable") }
         guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw LoadError.notAnObject(path)
         }

@@ -2,12 +2,12 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The process group of the running child, readable from the signal handler without the event loop
+/// The process groups of the running children, readable from the signal handler without the event loop
 /// (which may be the thing that is stuck when the user presses Ctrl-C).
-let runningChildGroup = Mutex<pid_t>(0)
+let runningChildGroups = Mutex<Set<pid_t>>([])
 
-/// The one runtime process (the "sandbox"), spawned with posix_spawn in its own process group so a
-/// kill also reaches whatever it forked (a shell wrapper, a Python interpreter).
+/// One runtime process (an execution environment's "sandbox"), spawned with posix_spawn in its own process
+/// group so a kill also reaches whatever it forked (a shell wrapper, a Python interpreter).
 final class ChildProcess: Sendable {
     let pid: pid_t
 
@@ -62,12 +62,12 @@ final class ChildProcess: Sendable {
         guard rc == 0 else { throw SpawnError(command: command[0], code: rc) }
 
         let childPID = pid
-        runningChildGroup.withLock { $0 = childPID }
+        runningChildGroups.withLock { _ = $0.insert(childPID) }
         // A blocking waitpid per child is the simplest reliable reaper; one thread per (re)spawn is cheap.
         let reaper = Thread {
             var status: Int32 = 0
             while waitpid(childPID, &status, 0) == -1 && errno == EINTR {}
-            runningChildGroup.withLock { if $0 == childPID { $0 = 0 } }
+            runningChildGroups.withLock { _ = $0.remove(childPID) }
             onExit(status)
         }
         reaper.name = "lambda-local-reaper-\(pid)"
@@ -100,8 +100,8 @@ final class ChildProcess: Sendable {
     }
 }
 
-/// SIGINT/SIGTERM: kill the child's process group first (it is not in ours, so the terminal's Ctrl-C
-/// does not reach it), then exit. Runs on a Dispatch queue rather than the event loop so a wedged loop
+/// SIGINT/SIGTERM: kill every child's process group first (they are not in ours, so the terminal's Ctrl-C
+/// does not reach them), then exit. Runs on a Dispatch queue rather than the event loop so a wedged loop
 /// cannot block shutdown. Kept out of main.swift's top-level code, whose closures would inherit
 /// MainActor isolation and trap when Dispatch calls them on another thread. Keep the result alive.
 func installTerminationHandlers() -> [any DispatchSourceSignal] {
@@ -109,8 +109,8 @@ func installTerminationHandlers() -> [any DispatchSourceSignal] {
         signal(sig, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
         source.setEventHandler { @Sendable in
-            let pgid = runningChildGroup.withLock { $0 }
-            if pgid > 0 { _ = kill(-pgid, SIGKILL) }
+            let groups = runningChildGroups.withLock { $0 }
+            for pgid in groups where pgid > 0 { _ = kill(-pgid, SIGKILL) }
             log("signal \(sig): stopping")
             exit(0)
         }

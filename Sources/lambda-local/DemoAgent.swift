@@ -7,6 +7,7 @@ import NIOCore
 func startDemoAgent(group: any EventLoopGroup) throws -> [String: String] {
     let pause = ProcessInfo.processInfo.environment["DEMO_AGENT_PAUSE_MS"].flatMap(Int.init) ?? 350
     let server = try DemoAgentServer(group: group, pauseMs: max(0, pause))
-    log("--demo-agent: AgentCore-compatible demo agent at \(server.url)")
+    // Tests find the agent (and its read-only stop records) through this line.
+    log("--demo-agent: AgentCore-compatible demo agent at \(server.url) (StopRuntimeSession records: GET \(server.url)/__stops)")
     return server.childEnvironment
 }

@@ -4,25 +4,11 @@ import NIOHTTP1
 import NIOPosix
 
 // An AgentCore-compatible demo agent served in-process by `lambda-local --demo-agent`, so `make run`
-// streams a real-looking answer with no AWS account. It speaks InvokeAgentRuntime's wire format:
-// POST /runtimes/{ARN}/invocations, a SigV4 Authorization header required (not verified: the
-// interop tests check signatures with botocore), the session header, and an SSE answer of
-// `data: <json>\n\n` events with no end marker, exactly like the bedrock-agentcore SDK.
-
-/// Remembers each session's earlier prompts so a second turn can refer to the first.
-final class DemoSessions: @unchecked Sendable {
-    private let lock = NSLock()
-    private var turns: [String: [String]] = [:]
-
-    /// Records `prompt` for `session` and returns the prompts that came before it.
-    func record(_ prompt: String, session: String) -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        let earlier = turns[session] ?? []
-        turns[session] = Array((earlier + [prompt]).suffix(20))
-        return earlier
-    }
-}
+// streams a real-looking answer with no AWS account. It speaks the data plane's wire format:
+// InvokeAgentRuntime (POST /runtimes/{ARN}/invocations: an SSE answer of `data: <json>\n\n` events with no
+// end marker, exactly like the bedrock-agentcore SDK) and StopRuntimeSession
+// (POST /runtimes/{ARN}/stopruntimesession), each with a SigV4 Authorization header required (present, not
+// verified: the interop tests check signatures with botocore) and the session header.
 
 /// The demo agent's HTTP server on 127.0.0.1.
 final class DemoAgentServer: Sendable {
@@ -32,16 +18,20 @@ final class DemoAgentServer: Sendable {
     let channel: any Channel
     /// Base URL for `AGENTCORE_ENDPOINT`.
     let url: String
+    /// Sessions, streams in flight and StopRuntimeSession records.
+    let state: DemoAgentState
 
     /// Starts the server; `pauseMs` scales the pauses between events (0 for tests).
     init(group: any EventLoopGroup, pauseMs: Int = 350) throws {
-        let sessions = DemoSessions()
+        let state = DemoAgentState()
+        self.state = state
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(DemoAgentHandler(sessions: sessions, pauseMs: pauseMs))
+                    try channel.pipeline.syncOperations.addHandler(DemoAgentHandler(state: state, pauseMs: pauseMs))
                 }
             }
         channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
@@ -61,71 +51,20 @@ final class DemoAgentServer: Sendable {
     }
 }
 
-/// Builds the demo answer: a multi-step flight-disruption assessment derived from the prompt.
-enum DemoScript {
-    static func events(prompt: String, earlier: [String], sessionID: String) -> [String] {
-        let flight = firstMatch(in: prompt, pattern: #"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?\d{1,4}\b"#) ?? "your flight"
-        let hours = firstMatch(in: prompt, pattern: #"\d+(\.\d+)?(?=\s*(h|hr|hrs|hour|hours)\b)"#).flatMap(Double.init)
-        let lower = prompt.lowercased()
-        let cause: String
-        if lower.contains("weather") || lower.contains("storm") || lower.contains("fog") || lower.contains("snow") {
-            cause = "weather"
-        } else if lower.contains("technical") || lower.contains("maintenance") || lower.contains("mechanical") {
-            cause = "a technical issue"
-        } else if lower.contains("crew") || lower.contains("staff") {
-            cause = "crew availability"
-        } else {
-            cause = "an unspecified cause"
-        }
-        var out: [String] = []
-        if let previous = earlier.last {
-            out.append("Continuing this session (turn \(earlier.count + 1)). Earlier you said: \"\(previous.prefix(120))\". ")
-        }
-        out.append("Assessing the disruption for \(flight). ")
-        if let hours {
-            out.append("Reported delay: \(formatHours(hours)), attributed to \(cause).\n")
-        } else {
-            out.append("No delay length given; treating it as an open-ended disruption caused by \(cause).\n")
-        }
-        out.append("Step 1/4, passenger impact: checking connections that depart within the delay window… ")
-        let severity = (hours ?? 3) >= 3 ? "high" : "moderate"
-        out.append("impact is \(severity).\n")
-        out.append("Step 2/4, rebooking: ")
-        out.append((hours ?? 3) >= 2 ? "proactively rebook tight connections on the next two departures.\n" : "hold current itineraries; connections remain feasible.\n")
-        out.append("Step 3/4, care and compensation: ")
-        if cause == "weather" {
-            out.append("weather counts as an extraordinary circumstance, so no cash compensation is due, but meals and refreshments apply after 2 hours.\n")
-        } else {
-            out.append("compensation may apply for delays over 3 hours at arrival; meals and refreshments apply after 2 hours.\n")
-        }
-        out.append("Step 4/4, communication: notify affected passengers by SMS and app push now, then every 30 minutes.\n")
-        out.append("Summary: \(flight), \(hours.map(formatHours) ?? "open-ended") delay, \(severity) impact. Ask a follow-up in the same session and I will remember this.")
-        return out
-    }
-
-    static func formatHours(_ h: Double) -> String {
-        h == h.rounded() ? "\(Int(h)) hour\(h == 1 ? "" : "s")" : "\(h) hours"
-    }
-
-    static func firstMatch(in text: String, pattern: String) -> String? {
-        guard let re = try? NSRegularExpression(pattern: pattern) else { return nil }
-        let range = NSRange(text.startIndex..., in: text)
-        guard let m = re.firstMatch(in: text, range: range), let r = Range(m.range, in: text) else { return nil }
-        return String(text[r])
-    }
-}
-
+/// One connection to the demo agent.
 final class DemoAgentHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let sessions: DemoSessions
+    private let state: DemoAgentState
     private let pauseMs: Int
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// The answer being streamed on this connection, if any.
+    private var stream: (session: String, id: Int, next: Scheduled<Void>?)?
 
-    init(sessions: DemoSessions, pauseMs: Int) {
-        self.sessions = sessions
+    init(state: DemoAgentState, pauseMs: Int) {
+        self.state = state
         self.pauseMs = pauseMs
     }
 
@@ -143,14 +82,33 @@ final class DemoAgentHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        if let stream {
+            stream.next?.cancel()
+            state.streamEnded(session: stream.session, streamID: stream.id)
+            self.stream = nil
+        }
+        context.fireChannelInactive()
+    }
+
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let (path, query) = EventBuilder.splitTarget(head.uri)
         if head.method == .GET && path == "/ping" {
             let json = #"{"status":"Healthy","time_of_last_update":\#(Int(Date().timeIntervalSince1970))}"#
             send(context: context, status: .ok, body: Data(json.utf8), extra: HTTPHeaders())
             return
         }
-        guard head.method == .POST, path.hasPrefix("/runtimes/"), path.hasSuffix("/invocations") else {
+        if head.method == .GET && path == "/__stops" {
+            let json = (try? JSONSerialization.data(withJSONObject: state.stopRecords(), options: [.sortedKeys])) ?? Data("[]".utf8)
+            send(context: context, status: .ok, body: json, extra: HTTPHeaders())
+            return
+        }
+        let operation: String
+        if head.method == .POST, path.hasPrefix("/runtimes/"), path.hasSuffix("/invocations") {
+            operation = "invocations"
+        } else if head.method == .POST, path.hasPrefix("/runtimes/"), path.hasSuffix("/stopruntimesession") {
+            operation = "stopruntimesession"
+        } else {
             sendError(context: context, status: .notFound, type: "ResourceNotFoundException", message: "no such route: \(head.method) \(path)")
             return
         }
@@ -163,13 +121,28 @@ final class DemoAgentHandler: ChannelInboundHandler, RemovableChannelHandler {
             sendError(context: context, status: .badRequest, type: "ValidationException", message: "runtimeSessionId must be 33-256 characters")
             return
         }
+        let arnSegment = path.dropFirst("/runtimes/".count).prefix { $0 != "/" }
+        let arn = String(arnSegment).removingPercentEncoding ?? String(arnSegment)
+        if operation == "stopruntimesession" {
+            stopSession(context: context, session: session, arn: arn, qualifier: EventBuilder.parseQuery(query)["qualifier"])
+            return
+        }
         guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let prompt = json["prompt"] as? String
         else {
             sendError(context: context, status: .badRequest, type: "ValidationException", message: "payload must be a JSON object with a string prompt")
             return
         }
-        let earlier = sessions.record(prompt, session: session)
+        // The stop path reaches this connection through its event loop; the bound value asserts that.
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let (earlier, streamID) = state.invocationStarted(prompt: prompt, session: session) { streamID in
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.endStream(context: context, streamID: streamID)
+            }
+        }
+        stream = (session, streamID, nil)
         let events = DemoScript.events(prompt: prompt, earlier: earlier, sessionID: session)
 
         var headers = HTTPHeaders()
@@ -177,28 +150,97 @@ final class DemoAgentHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "transfer-encoding", value: "chunked")
         headers.add(name: "x-amzn-bedrock-agentcore-runtime-session-id", value: session)
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-        stream(context: context, events: events[...], index: 0)
+        streamNext(context: context, events: events[...], index: 0)
     }
 
-    private func stream(context: ChannelHandlerContext, events: ArraySlice<String>, index: Int) {
+    /// StopRuntimeSession, answered as botocore's model expects: 200 with the session header (the output
+    /// has no body members), or an AWS JSON error.
+    private func stopSession(context: ChannelHandlerContext, session: String, arn: String, qualifier: String?) {
+        var clientToken: String?
+        if body.readableBytes > 0 {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+                sendError(context: context, status: .badRequest, type: "ValidationException", message: "body must be a JSON object")
+                return
+            }
+            if let token = object["clientToken"] {
+                guard let token = token as? String, Self.isClientToken(token) else {
+                    sendError(context: context, status: .badRequest, type: "ValidationException",
+                              message: "clientToken must be 33-256 letters, digits and inner hyphens")
+                    return
+                }
+                clientToken = token
+            }
+        }
+        let outcome = state.stop(session: session, arn: arn, qualifier: qualifier, clientToken: clientToken)
+        var line = "demo-agent: StopRuntimeSession session=\(session) qualifier=\(qualifier ?? "-")"
+        switch outcome {
+        case .stopped(let ended):
+            log(line + " streams_ended=\(ended)")
+        case .repeated:
+            log(line + " (repeated clientToken)")
+        case .notFound:
+            line += " -> 404 ResourceNotFoundException (not running)"
+            log(line)
+            sendError(context: context, status: .notFound, type: "ResourceNotFoundException", message: "Session \(session) not found")
+            return
+        case .tokenConflict:
+            log(line + " -> 409 ConflictException (clientToken used for another session)")
+            sendError(context: context, status: .conflict, type: "ConflictException", message: "clientToken was already used for another session")
+            return
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "x-amzn-bedrock-agentcore-runtime-session-id", value: session)
+        send(context: context, status: .ok, body: Data("{}".utf8), extra: headers)
+    }
+
+    /// botocore's ClientToken shape: 33-256 characters matching `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}`.
+    static func isClientToken(_ token: String) -> Bool {
+        let bytes = Array(token.utf8)
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+        }
+        guard (33...256).contains(bytes.count), let first = bytes.first, let last = bytes.last,
+            isAlphanumeric(first), isAlphanumeric(last)
+        else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    private func streamNext(context: ChannelHandlerContext, events: ArraySlice<String>, index: Int) {
         guard let text = events.first else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            endStream(context: context, streamID: nil)
             return
         }
         // Thinking takes longer than typing: the first event and each new step pause longer.
         let pause = pauseMs == 0 ? 0 : (index == 0 || text.hasPrefix("Step") ? pauseMs * 2 : pauseMs / 2)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let rest = events.dropFirst()
-        context.eventLoop.scheduleTask(in: .milliseconds(Int64(pause))) {
+        let next = context.eventLoop.scheduleTask(in: .milliseconds(Int64(pause))) {
             let (handler, context) = loopBound.value
-            guard context.channel.isActive else { return }
+            guard context.channel.isActive, handler.stream != nil else { return }
             let encoded = (try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data("\"\"".utf8)
             var buffer = context.channel.allocator.buffer(capacity: encoded.count + 8)
             buffer.writeString("data: ")
             buffer.writeBytes(encoded)
             buffer.writeString("\n\n")
             context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            handler.stream(context: context, events: rest, index: index + 1)
+            handler.streamNext(context: context, events: rest, index: index + 1)
+        }
+        if stream != nil { stream?.next = next }
+    }
+
+    /// Ends the answer: after the last event, or at once when its session is stopped (`streamID` names the
+    /// stopped stream; this connection may have moved on to another). A stopped answer ends with the chunked
+    /// terminator (no error event, as a finished one) and the connection closes.
+    private func endStream(context: ChannelHandlerContext, streamID: Int?) {
+        guard let current = stream, streamID == nil || streamID == current.id else { return }
+        let stopped = streamID != nil
+        stream = nil
+        current.next?.cancel()
+        state.streamEnded(session: current.session, streamID: current.id)
+        guard context.channel.isActive else { return }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if stopped {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 

@@ -2,9 +2,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Turns one HTTP request into the payload-format 2.0 event a Lambda Function URL delivers
-/// (research/lambda-streaming.md §4): lower-cased headers with duplicates comma-joined, cookies split out,
-/// query parameters decoded and comma-joined, text bodies verbatim and everything else base64.
+/// Turns one HTTP request into the payload-format 2.0 event a Lambda Function URL delivers: lower-cased
+/// headers with duplicates comma-joined, cookies split out, query parameters decoded and comma-joined, text
+/// bodies verbatim and everything else base64.
 struct EventBuilder {
     /// The Function URL port, which stands in for the `<url-id>.lambda-url.<region>.on.aws` domain.
     let port: Int

@@ -2,7 +2,7 @@
 
 import json
 
-from httpclient import request
+from rawhttp import request
 from local_function import LocalFunction
 
 

@@ -209,6 +209,29 @@ def raw_post(url, body, headers, timeout=30):
     return conn.getresponse()
 
 
+def stop_url(front_url, arn, qualifier="DEFAULT"):
+    """The StopRuntimeSession wire URL (same ARN encoding as invocations)."""
+    url = f"{front_url}/runtimes/{urllib.parse.quote(arn, safe='')}/stopruntimesession"
+    return url + (f"?qualifier={urllib.parse.quote(qualifier, safe='')}" if qualifier else "")
+
+
+def signed_stop(front_url, session_id=None, arn=None, client_token=None, qualifier="DEFAULT", body=None,
+                **sign_kwargs):
+    """A StopRuntimeSession signed with botocore over http.client; `body` overrides the {"clientToken"} body
+    (sent as signed, so a test can tamper afterwards with sign_headers + raw_post instead)."""
+    url = stop_url(front_url, arn or make_arn(), qualifier)
+    if body is None:
+        body = json.dumps({"clientToken": client_token} if client_token else {}).encode()
+    headers = {"Content-Type": "application/json"}
+    if session_id is not None:
+        headers[SESSION_HEADER] = session_id
+    return raw_post(url, body, sign_headers("POST", url, body, headers, **sign_kwargs))
+
+
+def recorded_stops(front_url):
+    return _json_request("GET", front_url + "/__stops")
+
+
 def signed_invoke(front_url, payload, arn=None, session_id=None, extra_headers=None, qualifier="DEFAULT",
                   **sign_kwargs):
     """A correctly signed InvokeAgentRuntime over http.client; returns the response (stream it with read1)."""

@@ -1,4 +1,5 @@
-"""A local stand-in for the Bedrock AgentCore data-plane front door (InvokeAgentRuntime), for end-to-end tests.
+"""A local stand-in for the Bedrock AgentCore data-plane front door (InvokeAgentRuntime, StopRuntimeSession), for
+end-to-end tests.
 
 It does what the real service does on the path the gateway uses, so the gateway's SigV4 signing, URL encoding,
 header forwarding, streaming relay and error mapping are tested against something that can say no:
@@ -13,7 +14,16 @@ header forwarding, streaming relay and error mapping are tested against somethin
   answer chunk by chunk as it arrives (no buffering; TCP_NODELAY), adding the session id response header;
 * fault injection: runtime names `fault-<status>[-...]`, `fault-reset-<bytes>[-...]`, `fault-refuse[-...]`,
   `fault-hang-<seconds>[-...]`, or `POST /__control` (JSON below), consumed by the next invocation(s);
-* records every invocation request; `GET /__requests` returns them, `DELETE /__requests` clears them.
+* StopRuntimeSession (`POST /runtimes/{ARN}/stopruntimesession?qualifier=...`, session header, body
+  `{"clientToken"}`): signature verified the same way; a session with an invocation since its last stop is
+  stopped — its in-flight streams are cut at once (the agent connection is shut, the client's chunked body ends,
+  the connection closes) — and the answer is 200 with the session header and `{}` (botocore's model has no body
+  members). Anything else as AWS answers it: 404 ResourceNotFoundException for a session that is not running,
+  200 again for a repeated clientToken, 409 ConflictException for a clientToken reused on another session,
+  400 ValidationException for a missing session header or a bad clientToken;
+* records every request; `GET /__requests` returns them, `DELETE /__requests` clears them (and the stop
+  records); `GET /__stops` lists the StopRuntimeSession calls (session, arn, qualifier, clientToken, status,
+  streams_cut, signature_valid, time).
 
 Control: POST /__control with one fault object or {"faults": [...]} (queued FIFO), or {"clear": true}.
   {"status": 429, "error_type": "ThrottlingException", "message": "Rate exceeded", "times": 3}
@@ -21,7 +31,9 @@ Control: POST /__control with one fault object or {"faults": [...]} (queued FIFO
   {"action": "refuse"}                RST right after reading the request (no response at all)
   {"action": "hang", "seconds": 30}   send nothing for that long, then close
   {"delay_ms": 500}                   wait before answering (time to first byte)
-  "times": n (default 1; -1 = until cleared). Faults apply after the signature check.
+  "times": n (default 1; -1 = until cleared). Faults apply after the signature check, to InvokeAgentRuntime
+  unless the fault says "operation": "StopRuntimeSession" (only "status" faults apply to stops; so do the
+  runtime-name `fault-<status>` ones).
 GET /__control shows the queue. GET /__health answers 200.
 
 Run: python front.py --port 0 --agent-url http://127.0.0.1:PORT --access-key-id AKID --secret-access-key SECRET
@@ -42,6 +54,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+import http.client
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -54,6 +67,8 @@ SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"
 CUSTOM_PREFIX = "x-amzn-bedrock-agentcore-runtime-custom-"
 INVOKE_PATH = re.compile(r"^/runtimes/([^/]+)/invocations$")
+STOP_PATH = re.compile(r"^/runtimes/([^/]+)/stopruntimesession$")
+INVOKE, STOP = "InvokeAgentRuntime", "StopRuntimeSession"
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -98,26 +113,49 @@ class PinnedSigV4(SigV4Auth):
         return self.signature(string_to_sign, request), canonical, string_to_sign
 
 
+class Relay:
+    """One invocation being relayed, so StopRuntimeSession can cut it from another thread."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.stopped = threading.Event()
+
+    def cut(self):
+        self.stopped.set()
+        sock = getattr(self.upstream, "sock", None)
+        if sock is not None:
+            try:
+                # Unblocks the relay's read from the agent at once; the agent sees its client go away.
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class State:
     def __init__(self, args):
         self.args = args
         self.lock = threading.Lock()
         self.faults = []
         self.requests = []
+        self.stops = []
+        self.running = set()     # sessions with an invocation since their last stop (their "microVM" is up)
+        self.relays = {}         # session -> set of Relay in flight
+        self.tokens = {}         # clientToken -> session it stopped
 
-    def next_fault(self):
+    def next_fault(self, operation=INVOKE):
         with self.lock:
-            if not self.faults:
-                return None
-            fault = self.faults[0]
-            times = fault.get("times", 1)
-            if times != -1:
-                times -= 1
-                if times <= 0:
-                    self.faults.pop(0)
-                else:
-                    fault["times"] = times
-            return dict(fault)
+            for index, fault in enumerate(self.faults):
+                if fault.get("operation", INVOKE) != operation:
+                    continue
+                times = fault.get("times", 1)
+                if times != -1:
+                    times -= 1
+                    if times <= 0:
+                        self.faults.pop(index)
+                    else:
+                        fault["times"] = times
+                return dict(fault)
+            return None
 
 
 def fault_from_runtime_name(name):
@@ -214,6 +252,15 @@ class Handler(BaseHTTPRequestHandler):
             self.state.requests.append(entry)
         return entry
 
+    def end_relay_cut(self):
+        """Ends the client's chunked body after a cut: no more events; the connection then closes."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            pass
+
     # ---------- routes ----------
 
     def do_GET(self):
@@ -223,6 +270,9 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/__control":
             with self.state.lock:
                 self.send_json(200, {"faults": list(self.state.faults)})
+        elif self.path == "/__stops":
+            with self.state.lock:
+                self.send_json(200, list(self.state.stops))
         elif self.path in ("/__health", "/ping"):
             self.send_json(200, {"status": "ok"})
         else:
@@ -233,6 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__requests":
             with self.state.lock:
                 self.state.requests.clear()
+                self.state.stops.clear()
             self.send_json(200, {"cleared": True})
         elif self.path == "/__control":
             with self.state.lock:
@@ -246,6 +297,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__control":
             return self.control(body)
         parsed = urllib.parse.urlsplit(self.path)
+        if STOP_PATH.match(parsed.path):
+            return self.stop_runtime_session(body, parsed)
         match = INVOKE_PATH.match(parsed.path)
         if not match:
             # AWS answers unroutable paths (e.g. an ARN whose '/' was not encoded) like this, not with 404.
@@ -274,6 +327,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_aws_error(400, "ValidationException", f"Invalid agent runtime ARN: {arn}",
                                        reason="FieldValidationFailed")
         session = session or str(uuid.uuid4())
+        with self.state.lock:
+            self.state.running.add(session)
         fault = self.state.next_fault() or fault_from_runtime_name(arn.split(":runtime/", 1)[1]) or {}
         entry["fault"] = fault
         if fault.get("delay_ms"):
@@ -289,6 +344,79 @@ class Handler(BaseHTTPRequestHandler):
             error_type = fault.get("error_type") or DEFAULT_ERROR_TYPES.get(status, "InternalServerException")
             return self.send_aws_error(status, error_type, fault.get("message") or f"injected {error_type}")
         return self.relay(body, session, fault.get("reset_after_bytes"))
+
+    def stop_runtime_session(self, body, parsed):
+        """StopRuntimeSession as botocore's model describes it: idempotent by clientToken, 200 with the session
+        header and no body members, and the session's running invocation ends ("stops any ongoing streaming
+        responses")."""
+        arn = urllib.parse.unquote(STOP_PATH.match(parsed.path).group(1))
+        qualifier = urllib.parse.parse_qs(parsed.query).get("qualifier", [None])[0]
+        session = self.headers.get(SESSION_HEADER)
+        verdict = self.verify_signature(body)
+        entry = self.record(body, operation=STOP, arn=arn, query=parsed.query, signature_valid=verdict is None,
+                            outcome="rejected" if verdict else "accepted")
+        stop = {"session": session, "arn": arn, "qualifier": qualifier, "clientToken": None,
+                "signature_valid": verdict is None, "streams_cut": 0, "time": time.time()}
+
+        def answer(status, error_type=None, message=None, **extra):
+            stop["status"] = status
+            with self.state.lock:
+                self.state.stops.append(stop)
+            if error_type:
+                entry["outcome"] = error_type
+                return self.send_aws_error(status, error_type, message, **extra)
+            return self.send_json(200, {}, extra_headers=[(SESSION_HEADER, session)])
+
+        if verdict:
+            entry["rejection"] = verdict[1]
+            return answer(*verdict)
+        if session is None or not (33 <= len(session) <= 256):
+            return answer(400, "ValidationException",
+                          "1 validation error detected: Value at 'runtimeSessionId' failed to satisfy constraint: "
+                          "Member must have length between 33 and 256", reason="FieldValidationFailed",
+                          fieldList=[{"name": "runtimeSessionId",
+                                      "message": "Member must have length between 33 and 256"}])
+        if not arn.startswith("arn:aws") or ":runtime/" not in arn:
+            return answer(400, "ValidationException", f"Invalid agent runtime ARN: {arn}", reason="FieldValidationFailed")
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return answer(400, "ValidationException", "Could not parse the request body", reason="CannotParse")
+        token = payload.get("clientToken") if isinstance(payload, dict) else None
+        # botocore's ClientToken shape: 33-256 characters, pattern [a-zA-Z0-9](-*[a-zA-Z0-9]){0,256} (a UUID fits).
+        if token is not None and not (isinstance(token, str) and 33 <= len(token) <= 256
+                                      and re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}", token)):
+            return answer(400, "ValidationException", "Value at 'clientToken' failed to satisfy constraint",
+                          reason="FieldValidationFailed",
+                          fieldList=[{"name": "clientToken", "message": "Member must have length between 33 and 256"}])
+        stop["clientToken"] = token
+        fault = self.state.next_fault(STOP) or fault_from_runtime_name(arn.split(":runtime/", 1)[1]) or {}
+        if fault.get("status"):
+            status = int(fault["status"])
+            error_type = fault.get("error_type") or DEFAULT_ERROR_TYPES.get(status, "InternalServerException")
+            return answer(status, error_type, fault.get("message") or f"injected {error_type}")
+        with self.state.lock:
+            owner = self.state.tokens.get(token) if token else None
+            relays = []
+            if owner is not None:
+                outcome = "stopped-again" if owner == session else "token-conflict"
+            elif session in self.state.running:
+                outcome = "stopped"
+                self.state.running.discard(session)
+                relays = list(self.state.relays.pop(session, ()))
+                if token:
+                    self.state.tokens[token] = session
+            else:
+                outcome = "not-running"
+        if outcome == "token-conflict":
+            return answer(409, "ConflictException", "The clientToken was already used to stop another session")
+        if outcome == "not-running":
+            return answer(404, "ResourceNotFoundException", f"Session {session} not found")
+        for relay in relays:
+            relay.cut()
+        stop["streams_cut"] = len(relays)
+        entry["outcome"] = outcome
+        return answer(200)
 
     def control(self, body):
         try:
@@ -374,11 +502,17 @@ class Handler(BaseHTTPRequestHandler):
             if name.lower().startswith(CUSTOM_PREFIX):
                 forward[name] = value
         conn = HTTPConnection(agent.hostname, agent.port or 80, timeout=None)
+        relay = Relay(conn)
+        with self.state.lock:
+            self.state.relays.setdefault(session, set()).add(relay)
         try:
             conn.request("POST", (agent.path.rstrip("/") or "") + "/invocations", body=body, headers=forward)
             resp = conn.getresponse()
         except OSError as e:
             conn.close()
+            self.forget(session, relay)
+            if relay.stopped.is_set():
+                return self.send_aws_error(424, "RuntimeClientError", "The session was stopped")
             return self.send_aws_error(424, "RuntimeClientError", f"Runtime unreachable: {e}")
         try:
             status = resp.status
@@ -401,7 +535,17 @@ class Handler(BaseHTTPRequestHandler):
             sent = 0
             while True:
                 # read1 returns whatever has arrived (within the agent's current chunk) without waiting for more.
-                data = resp.read1(65536)
+                try:
+                    data = b"" if relay.stopped.is_set() else resp.read1(65536)
+                except (OSError, ValueError, http.client.HTTPException):
+                    if not relay.stopped.is_set():
+                        raise
+                    data = b""
+                if relay.stopped.is_set():
+                    if chunked:
+                        self.end_relay_cut()
+                    self.close_connection = True
+                    return None
                 if not data:
                     break
                 if reset_after is not None and sent + len(data) >= reset_after:
@@ -425,7 +569,16 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             conn.close()
+            self.forget(session, relay)
         return None
+
+    def forget(self, session, relay):
+        with self.state.lock:
+            relays = self.state.relays.get(session)
+            if relays is not None:
+                relays.discard(relay)
+                if not relays:
+                    del self.state.relays[session]
 
 
 class Server(ThreadingHTTPServer):

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import agentcore_servers as servers  # noqa: E402
-from httpclient import request  # noqa: E402
+from rawhttp import request  # noqa: E402
 from local_function import LocalFunction  # noqa: E402
 
 ARN = servers.make_arn("gateway_agent-AbCdEf1234")

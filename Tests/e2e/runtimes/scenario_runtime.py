@@ -1,11 +1,17 @@
-"""Raw-socket Lambda runtime used by test_lambda_local.py. Behaviour is picked per request by rawPath,
-so one child serves every scenario; RUNTIME_LOG (if set) gets one JSON line per thing worth asserting."""
+"""Raw-socket Lambda runtime used by the lambda-local tests. Behaviour is picked per request by rawPath,
+so one child serves every scenario; RUNTIME_LOG (if set) gets one JSON line per thing worth asserting.
+
+With AWS_LAMBDA_MAX_CONCURRENCY=N (a Managed Instance) it runs N workers, each a thread with its own Runtime API
+connection looping /next -> handle, so N invocations are in flight at once, as Managed Instances allow."""
 
 import base64
 import json
 import os
+import socket
 import sys
+import threading
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rapi_client import RuntimeAPI  # noqa: E402
@@ -13,10 +19,15 @@ from rapi_client import RuntimeAPI  # noqa: E402
 PRELUDE_TYPE = "application/vnd.awslambda.http-integration-response"
 
 
+_record_lock = threading.Lock()
+# The Runtime API headers of the invocation this thread is handling (workers run concurrently).
+_local = threading.local()
+
+
 def record(**fields):
     path = os.environ.get("RUNTIME_LOG")
     if path:
-        with open(path, "a") as f:
+        with _record_lock, open(path, "a") as f:
             f.write(json.dumps(fields) + "\n")
 
 
@@ -35,7 +46,8 @@ def handle(api, rid, event):
     if path == "/stream":
         n, delay = int(q.get("n", "5")), int(q.get("delay_ms", "200")) / 1000
         api.start_stream(rid)
-        api.chunk(prelude(200, {"content-type": "text/event-stream", "x-custom": "yes"}))
+        api.chunk(prelude(200, {"content-type": "text/event-stream", "x-custom": "yes", "x-pid": str(os.getpid()),
+                                "x-worker": threading.current_thread().name}))
         api.chunk(b"\0" * 8)
         for i in range(n):
             if i:
@@ -117,6 +129,17 @@ def handle(api, rid, event):
                    "cookies": ["a=1; Path=/"], "body": base64.b64encode(b"\x00\x01binary").decode(),
                    "isBase64Encoded": True}
         api.post(f"invocation/{rid}/response", json.dumps(payload).encode())
+    elif path == "/stream-result":
+        # A payload-2.0 result object, streamed in two pieces without a prelude: behind a BUFFERED URL it is
+        # read as the HTTP response.
+        result = json.dumps({"statusCode": 201, "headers": {"content-type": "text/plain", "x-result": "yes"},
+                             "cookies": ["r=1; Path=/"], "body": base64.b64encode(b"streamed result").decode(),
+                             "isBase64Encoded": True}).encode()
+        api.start_stream(rid, content_type="application/json")
+        api.chunk(result[:20])
+        time.sleep(0.1)
+        api.chunk(result[20:])
+        record(path=path, status=api.end_stream())
     elif path == "/buffered-plain":
         api.post(f"invocation/{rid}/response", b'{"hello":"world"}')
     elif path == "/long-stream":
@@ -151,12 +174,49 @@ def handle(api, rid, event):
                 "_HANDLER", "LAMBDA_TASK_ROOT", "TZ", "AWS_LAMBDA_RUNTIME_API", "INHERITED_MARKER"]
         api.post(f"invocation/{rid}/response", json.dumps({
             "env": {k: os.environ.get(k) for k in keys}, "pid": os.getpid(),
-            "headers": {k: v for k, v in api_headers.items()}}).encode())
+            "headers": dict(_local.headers)}).encode())
+    elif path == "/extra-next":
+        # One more /next while this invocation is unanswered: beyond AWS_LAMBDA_MAX_CONCURRENCY when every other
+        # worker is parked in /next. A refusal comes back at once; if it parks instead, close it after 2 s so it
+        # cannot swallow an invocation.
+        extra = socket.create_connection((api.host, api.port), timeout=2)
+        try:
+            extra.sendall(f"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: {api.host}\r\n\r\n".encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = extra.recv(65536)
+                if not data:
+                    break
+                head += data
+            status = int(head.split(b" ")[1]) if head else 0
+            body = head.split(b"\r\n\r\n", 1)[1].decode() if b"\r\n\r\n" in head else ""
+        except socket.timeout:
+            status, body = "parked", ""
+        finally:
+            extra.close()
+        api.post(f"invocation/{rid}/response", json.dumps({"extra_next_status": status, "body": body}).encode())
+    elif path == "/whoami":
+        time.sleep(float(q.get("s", "0")))
+        api.post(f"invocation/{rid}/response", json.dumps({
+            "pid": os.getpid(), "worker": threading.current_thread().name,
+            "max_concurrency": os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")}).encode())
     else:
         api.post(f"invocation/{rid}/response", json.dumps({"path": path, "pid": os.getpid()}).encode())
 
 
-api_headers = {}
+def worker(api):
+    while True:
+        rid, headers, event = api.next()
+        _local.headers = headers
+        handle(api, rid, event)
+
+
+def worker_thread(api):
+    try:
+        worker(api)
+    except BaseException:  # noqa: BLE001 - a dead worker must not go unnoticed: the process dies with it
+        traceback.print_exc()
+        os._exit(1)
 
 
 def main():
@@ -171,13 +231,17 @@ def main():
         RuntimeAPI().post("init/error", b'{"errorMessage":"never starts","errorType":"Runtime.Test"}',
                           {"Lambda-Runtime-Function-Error-Type": "Runtime.Test"})
         sys.exit(1)
-    record(event="init", pid=os.getpid())
-    api = RuntimeAPI()
-    while True:
-        rid, headers, event = api.next()
-        api_headers.clear()
-        api_headers.update(headers)
-        handle(api, rid, event)
+    concurrency = int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY") or "1")
+    record(event="init", pid=os.getpid(), concurrency=concurrency)
+    if concurrency == 1:
+        worker(RuntimeAPI())
+        return
+    workers = [threading.Thread(target=worker_thread, args=(RuntimeAPI(),), name=f"worker-{i}", daemon=True)
+               for i in range(concurrency)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ import NIOHTTP1
 /// One client connection to the emulated Function URL.
 ///
 /// Collects a request (up to the 6 MB payload limit), answers CORS preflights itself, and otherwise
-/// hands the request to the emulator as an invocation; the emulator then drives the response through
-/// the `send*` methods. Every write is flushed at once: relaying a stream chunk by chunk is the point.
+/// hands the request to the emulator, which either throttles it (429) or makes it an invocation and then
+/// drives the response through the `send*` methods. Every write is flushed at once: relaying a stream chunk by chunk is the point.
 final class FunctionURLHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -74,7 +74,12 @@ final class FunctionURLHandler: ChannelInboundHandler {
                 return
             }
             let sourceIP = context.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
-            invocation = emulator.enqueue(head: requestHead, body: body, sourceIP: sourceIP, client: self)
+            switch emulator.admit(head: requestHead, body: body, sourceIP: sourceIP, client: self) {
+            case .accepted(let admitted):
+                invocation = admitted
+            case .throttled(let headers, let throttle):
+                sendComplete(status: .tooManyRequests, headers: headers, body: throttle)
+            }
             body = nil
         }
     }
