@@ -2,7 +2,9 @@
 // AgentStream: a Swift AWS Lambda custom runtime that relays AI agent output as Server-Sent Events.
 import PackageDescription
 
-let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+// Every module imports what it uses by name (MemberImportVisibility): a helper reached through another module's
+// imports is a compile error, so the dependency line stays what Package.swift says.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
 
 // Everything linked into bootstrap: without the implicit _StringProcessing import, a stray
 // `firstRange(of:)` or `replacing(_:with:)` fails to compile instead of linking the regex parser

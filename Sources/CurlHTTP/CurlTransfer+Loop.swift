@@ -1,5 +1,6 @@
 import CCurl
 import Primitives
+import Synchronization
 
 // The loop-thread half of a transfer: creating the easy handle, libcurl's callbacks, deadlines and completion.
 // Every function here runs on the curl loop thread.

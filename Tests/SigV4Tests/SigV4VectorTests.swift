@@ -7,7 +7,7 @@ import Testing
 /// botocore-generated AgentCore vectors byte for byte.
 @Suite struct SigV4VectorTests {
     @Test func awsSigningTestSuite() throws {
-        let root = try #require(VectorLocator.vectorsDirectory, "no test vectors found next to the tests or in ../shared")
+        let root = try #require(VectorLocator.vectorsDirectory, "no test vectors found in Tests/SigV4Tests/Vectors")
         let suite = root.appendingPathComponent("sigv4")
         let caseNames = try FileManager.default.contentsOfDirectory(atPath: suite.path)
             .filter { FileManager.default.fileExists(atPath: suite.appendingPathComponent($0 + "/context.json").path) }

@@ -1,19 +1,15 @@
 import Foundation
 import SigV4
 
-/// Finds the test vectors: the copy committed next to this file (so a clean clone works), else the shared
-/// workspace copy at `<repo>/../shared/vectors`.
+/// Finds the test vectors committed next to this file (`Vectors/`: the aws-c-auth suite and the AgentCore cases).
 enum VectorLocator {
-    // Symlinks resolved so a scratch package that links this directory still finds the real repo root.
+    // Symlinks resolved so a scratch package that links this directory still finds the real files.
     static let testDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
     static let repoRoot = testDirectory.deletingLastPathComponent().deletingLastPathComponent()
 
     static var vectorsDirectory: URL? {
-        let candidates = [
-            testDirectory.appendingPathComponent("Vectors"),
-            repoRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors"),
-        ]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("sigv4").path) }
+        let committed = testDirectory.appendingPathComponent("Vectors")
+        return FileManager.default.fileExists(atPath: committed.appendingPathComponent("sigv4").path) ? committed : nil
     }
 }
 

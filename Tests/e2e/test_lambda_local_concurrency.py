@@ -134,6 +134,13 @@ def test_managed_concurrent_streams_start_as_fast_as_a_lone_one(lambda_local):
     assert len(emu.child_pids()) == 1 and len(cold_starts(emu)) == 1
 
 
+def test_managed_bootstrap_serves_concurrent_streams_as_fast_as_a_lone_one(lambda_local):
+    # bootstrap itself as the Managed Instance: one process, AWS_LAMBDA_MAX_CONCURRENCY=20 workers on one curl thread.
+    emu = lambda_local([BOOTSTRAP], args=["--max-concurrency", "20"], env=ECHO)
+    assert_concurrent_first_chunks_match_lone("managed bootstrap", emu.port, ECHO_REQUEST, echo_first_chunk)
+    assert len(emu.child_pids()) == 1 and len(cold_starts(emu)) == 1
+
+
 # --- classic mode --------------------------------------------------------------------------------------------
 
 def test_classic_each_concurrent_request_gets_its_own_environment(lambda_local, runtime_log):
