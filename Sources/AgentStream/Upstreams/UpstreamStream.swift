@@ -92,55 +92,37 @@ final class DecodingUpstreamStream<Decoder: UpstreamDecoder>: UpstreamStream {
     func cancel() { transfer.cancel() }
 }
 
-/// A body that is one JSON document (a non-streaming agent): read whole within the event limit, then
-/// handed out as one event.
-final class SingleDocumentStream: UpstreamStream {
-    private let transfer: CurlTransfer
-    private let upstreamName: String
-    private let limit: Int
-    private let classify: @Sendable ([UInt8]) -> UpstreamEvent
+/// A body that is one JSON document (a non-streaming agent): collected within the event limit, then handed
+/// out as one event when the body ends.
+struct JSONDocumentDecoder: UpstreamDecoder {
+    let limit: Int
+    let upstreamName: String
+    let classify: @Sendable ([UInt8]) -> UpstreamEvent
     private var body: [UInt8] = []
-    private var done = false
+    private(set) var isDone = false
 
-    init(transfer: CurlTransfer, upstreamName: String, limit: Int, classify: @escaping @Sendable ([UInt8]) -> UpstreamEvent) {
-        self.transfer = transfer
-        self.upstreamName = upstreamName
+    init(limit: Int, upstreamName: String, classify: @escaping @Sendable ([UInt8]) -> UpstreamEvent) {
         self.limit = limit
+        self.upstreamName = upstreamName
         self.classify = classify
     }
 
-    func next(until deadline: MonotonicClock.Instant) async throws(UpstreamError) -> UpstreamEvent {
-        if done { return .end }
-        while true {
-            let step: HTTPBodyEvent
-            do {
-                step = try await transfer.next(until: deadline)
-            } catch {
-                throw UpstreamError.transport(error, upstream: upstreamName)
-            }
-            switch step {
-            case .timeout:
-                return .timeout
-            case .data(let bytes):
-                guard body.count + bytes.count <= limit else {
-                    done = true
-                    body = []
-                    transfer.cancel()
-                    let e = UpstreamError.eventTooLarge(limit: limit, upstream: upstreamName)
-                    return .failure(code: e.code, message: e.message, retryable: false)
-                }
-                body.append(contentsOf: bytes)
-            case .end:
-                done = true
-                let whole = body
-                body = []
-                return classify(whole)
-            }
+    mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
+        guard !isDone else { return [] }
+        guard body.count + bytes.count <= limit else {
+            isDone = true
+            body = []
+            let e = UpstreamError.eventTooLarge(limit: limit, upstream: upstreamName)
+            return [.failure(code: e.code, message: e.message, retryable: false)]
         }
+        body.append(contentsOf: bytes)
+        return []
     }
 
-    func cancel() {
-        done = true
-        transfer.cancel()
+    mutating func finish() -> [UpstreamEvent] {
+        guard !isDone else { return [] }
+        isDone = true
+        defer { body = [] }
+        return [classify(body)]
     }
 }

@@ -53,19 +53,15 @@ class ScriptedUpstream:
             pass
 
     def wait_for_stops(self, count=1, timeout=10):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while len(self.stops) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.lock.wait(left)
-        return True
+        return self._wait_until(lambda: len(self.stops) >= count, timeout)
 
     def wait_for_invocations(self, count, timeout=10):
+        return self._wait_until(lambda: len(self.invocations) >= count, timeout)
+
+    def _wait_until(self, done, timeout):
         deadline = time.monotonic() + timeout
         with self.lock:
-            while len(self.invocations) < count:
+            while not done():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

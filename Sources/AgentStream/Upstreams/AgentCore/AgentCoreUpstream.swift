@@ -128,9 +128,10 @@ public struct AgentCoreUpstream: AgentUpstream {
                 transfer: transfer, upstreamName: "AgentCore", decoder: AgentCoreEventDecoder(maxEventBytes: limits.maxEventBytes))
         }
         // A non-streaming agent answers with one JSON document: relayed as one chunk once complete.
-        return SingleDocumentStream(transfer: transfer, upstreamName: "AgentCore", limit: limits.maxEventBytes) { whole in
+        let decoder = JSONDocumentDecoder(limit: limits.maxEventBytes, upstreamName: "AgentCore") { whole in
             AgentCoreEvents.classify(whole) ?? .json(UpstreamJSON.compact(whole).bytes)
         }
+        return DecodingUpstreamStream(transfer: transfer, upstreamName: "AgentCore", decoder: decoder)
     }
 
     // MARK: stopping
