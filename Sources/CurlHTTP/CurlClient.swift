@@ -44,9 +44,6 @@ public struct CurlClient: Sendable {
         CurlLoop.shared.setMaxConnections(count)
     }
 
-    /// True on the curl loop thread (for assertions in code that must run there).
-    public static var isOnLoopThread: Bool { CurlLoop.shared.isLoopThread }
-
     /// Starts `request` and returns at once; read the head and body, or write the body, from the transfer.
     public func start(_ request: CurlRequest) -> CurlTransfer {
         let loop = CurlLoop.shared
