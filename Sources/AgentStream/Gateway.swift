@@ -28,7 +28,17 @@ public struct Gateway: LambdaHandler {
 
     public func handle(event: [UInt8], context: LambdaContext, writer: any LambdaResponseWriter) async throws {
         let log = InvocationLog(requestID: context.requestID)
-        let request = try FunctionURLRequest(event: event)
+        let request: FunctionURLRequest
+        do {
+            request = try FunctionURLRequest(event: event)
+        } catch {
+            // Not a Function URL event: the runtime reports it through /error (the caller sees a 502); the log
+            // line and its metrics still record it.
+            log.status = 502
+            log.outcome = error.errorType
+            log.write(to: logger, namespace: config.metricsNamespace)
+            throw error
+        }
         log.method = request.method
         log.path = request.rawPath
         let sink = ResponseSink(writer: writer, mode: config.responseMode, maxBytes: config.relay.maxResponseBytes, log: log)

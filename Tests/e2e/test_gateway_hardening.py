@@ -137,6 +137,26 @@ def issuer():
     return Issuer("rsa")
 
 
+def test_an_upstream_failure_before_streaming_keeps_its_code_in_the_metrics(gateway, upstream):
+    upstream.script = [("json", 429, {"message": "slow down"})]
+    gw = gateway()
+    r = invoke(gw, {"prompt": "x"})
+    assert r.status == 503
+    gw.close()
+    (line,) = [rec for rec in gw.log_records() if rec.get("msg") == "invocation"]
+    assert line["outcome"] == "HTTP429" and line["Error"] == 1 and line["HTTP429"] == 1
+
+
+def test_a_malformed_event_still_leaves_its_log_line(gateway):
+    gw = gateway()
+    rid = gw.stub.push(b"not a function url event")
+    rec = gw.stub.wait_done(lambda r: r.path.endswith(f"/invocation/{rid}/error"))
+    assert json.loads(rec.body)["errorType"] == "Function.InvalidEvent"
+    gw.close()
+    (line,) = [rec for rec in gw.log_records() if rec.get("msg") == "invocation"]
+    assert line["outcome"] == "InvalidEvent" and line["status"] == 502 and line["InvalidEvent"] == 1
+
+
 def test_two_users_sending_the_same_session_id_reach_two_sessions(gateway, upstream, issuer):
     gw = gateway(AUTH_MODE="jwt", JWT_PUBLIC_KEY_PEM=issuer.pem)
     seen = {}
@@ -145,6 +165,9 @@ def test_two_users_sending_the_same_session_id_reach_two_sessions(gateway, upstr
         assert r.frames[0]["session_id"] == SID  # the client sees only its own id
         seen[user] = upstream.invocations[-1].header("x-amzn-bedrock-agentcore-runtime-session-id")
     assert seen["user_alice"] != seen["user_bob"] and SID not in seen.values()
+    # The log names both: the client's id, and the session the backend saw (for the operator looking it up there).
+    logged = [(rec["session_id"], rec["upstream_session_id"]) for rec in gw.log_records() if rec.get("msg") == "invocation"]
+    assert logged == [(SID, seen["user_alice"]), (SID, seen["user_bob"])]
     # The same user with the same id continues the same session.
     invoke(gw, {"prompt": "again", "session_id": SID}, headers={"authorization": "Bearer " + issuer.token(sub="user_alice")})
     assert upstream.invocations[-1].header("x-amzn-bedrock-agentcore-runtime-session-id") == seen["user_alice"]

@@ -1,4 +1,4 @@
-"""bootstrap against a recording Runtime API: the exact bytes it sends (DESIGN.md §2) and its fault handling."""
+"""bootstrap against a recording Runtime API: the exact bytes it sends (docs/ARCHITECTURE.md, "Runtime API") and its fault handling."""
 
 import base64
 import json

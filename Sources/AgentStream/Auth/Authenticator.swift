@@ -2,7 +2,7 @@ import LambdaHTTP
 import Primitives
 import TinyJSON
 
-/// Verifies `Authorization: Bearer` JWTs the way Clerk's backend SDK does .
+/// Verifies `Authorization: Bearer` JWTs the way Clerk's backend SDK does.
 public struct Authenticator: Sendable {
     let config: AuthConfig
     let jwks: JWKSKeyStore?

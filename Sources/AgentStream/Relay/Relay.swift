@@ -37,6 +37,14 @@ struct Relay {
         var streaming = false
         do {
             while true {
+                // Checked on every event, not only when the agent is silent: an agent that never pauses must not
+                // carry the stream past the invocation's end, where Lambda would cut it without a closing frame.
+                if MonotonicClock.now >= clock.hard {
+                    throw try await cut(
+                        frames, "Deadline",
+                        "the function is about to reach its time limit; the stream was ended \(settings.deadlineMarginMs) ms before it",
+                        retryable: false, stream: stream, call: call, upstream: upstream, clock: clock)
+                }
                 let event: UpstreamEvent
                 do {
                     event = try await stream.next(until: clock.wake(lastActivity: lastActivity, lastWrite: lastWrite))
@@ -47,12 +55,7 @@ struct Relay {
                 switch event {
                 case .timeout:
                     let now = MonotonicClock.now
-                    if now >= clock.hard {
-                        throw try await cut(
-                            frames, "Deadline",
-                            "the function is about to reach its time limit; the stream was ended \(settings.deadlineMarginMs) ms before it",
-                            retryable: false, stream: stream, call: call, upstream: upstream, clock: clock)
-                    }
+                    if now >= clock.hard { continue }  // the check at the top of the loop ends the stream
                     if lastActivity.milliseconds(to: now) >= clock.idleTimeoutMs {
                         throw try await cut(
                             frames, "UpstreamIdleTimeout", "the agent sent nothing for \(settings.idleTimeoutMs) ms", retryable: true,
@@ -143,6 +146,8 @@ struct Relay {
 
 /// The relay's deadlines on one clock.
 struct Deadlines {
+    /// Lambda's own deadline for the invocation.
+    let end: MonotonicClock.Instant
     /// When the stream must end to leave the invocation its margin before Lambda's deadline.
     let hard: MonotonicClock.Instant
     let idleTimeoutMs: Int64
@@ -150,7 +155,8 @@ struct Deadlines {
 
     init(context: LambdaContext, settings: RelaySettings) {
         let now = MonotonicClock.now
-        hard = now.advanced(byMilliseconds: context.remainingTimeMs - Int64(settings.deadlineMarginMs))
+        end = now.advanced(byMilliseconds: context.remainingTimeMs)
+        hard = end.advanced(byMilliseconds: -Int64(settings.deadlineMarginMs))
         idleTimeoutMs = Int64(settings.idleTimeoutMs)
         heartbeatMs = Int64(settings.heartbeatMs)
     }
@@ -158,10 +164,10 @@ struct Deadlines {
     /// The agent must accept the call within the idle timeout, and before the hard deadline.
     var openDeadline: MonotonicClock.Instant { min(hard, MonotonicClock.now.advanced(byMilliseconds: idleTimeoutMs)) }
 
-    /// A StopRuntimeSession after a cut-off gets at most 1.5 s, and never outlasts the invocation.
+    /// A StopRuntimeSession after a cut-off gets at most 1.5 s, and ends 200 ms before the invocation does (so
+    /// with a small DEADLINE_MARGIN_MS it may get no time at all, rather than outlive the invocation).
     var stopDeadline: MonotonicClock.Instant {
-        let margin = hard.advanced(byMilliseconds: 1_500)
-        return min(margin, MonotonicClock.now.advanced(byMilliseconds: 1_500))
+        min(end.advanced(byMilliseconds: -200), MonotonicClock.now.advanced(byMilliseconds: 1_500))
     }
 
     /// The nearest moment the relay must act without an event: the deadline, the idle cut-off or a heartbeat.

@@ -70,7 +70,8 @@ final class ResponseSink {
 
     /// An HTTP failure: a plain JSON answer when nothing was sent, else the stream's `error` frame.
     func fail(_ failure: HTTPFailure) async throws {
-        log.outcome = "http_\(failure.status)"
+        // An upstream failure keeps its code (UpstreamUnreachable, ThrottlingException…): it names the metric.
+        log.outcome = failure.body["code"]?.stringValue ?? "http_\(failure.status)"
         if isFresh {
             try await respond(status: failure.status, json: failure.body, headers: failure.headers)
             return

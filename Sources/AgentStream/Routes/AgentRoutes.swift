@@ -16,6 +16,8 @@ extension Gateway {
         let session = upstream.session(clientID: req.sessionID, caller: caller)
         sink.log.agent = req.agentName
         sink.log.sessionID = session.clientID
+        // The id the backend saw (derived from the caller when auth is on): what an operator looks up there.
+        if session.upstreamID != session.clientID { sink.log.extra["upstream_session_id"] = .string(session.upstreamID) }
         var passthrough = req.passthrough
         if let resource, req.resourceID != nil || req.messages != nil { passthrough["resourceId"] = .string(resource) }
         let call = AgentCall(

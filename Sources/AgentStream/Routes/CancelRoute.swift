@@ -20,7 +20,7 @@ extension Gateway {
         let sessionField = body.present("session_id") != nil || body.present("threadId") == nil ? "session_id" : "threadId"
         var sessionID = ""
         if let raw = body.present(sessionField) {
-            if let s = raw.stringValue, s.utf8.count <= 256 {
+            if let s = raw.stringValue {
                 if let problem = upstream?.sessionProblem(s) { problems.reject(sessionField, problem) } else { sessionID = s }
             } else {
                 problems.reject(sessionField, "must be a string")
@@ -40,6 +40,7 @@ extension Gateway {
         }
         // The same derivation as the call itself: a caller can only ever stop their own session.
         let session = upstream.session(clientID: sessionID, caller: caller)
+        if session.upstreamID != sessionID { sink.log.extra["upstream_session_id"] = .string(session.upstreamID) }
         let remaining = max(500, min(5_000, context.remainingTimeMs - Int64(config.relay.deadlineMarginMs)))
         do {
             try await upstream.stopSession(session, deadline: MonotonicClock.now.advanced(byMilliseconds: remaining))

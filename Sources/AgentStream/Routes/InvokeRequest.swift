@@ -18,7 +18,7 @@ enum InvokeRequest {
         let target = upstream(agentName)
         var sessionID: String?
         if let raw = body.present("session_id") {
-            if let s = raw.stringValue, s.utf8.count <= 256 {
+            if let s = raw.stringValue {
                 if let problem = target?.sessionProblem(s) { problems.reject("session_id", problem) } else { sessionID = s }
             } else {
                 problems.reject("session_id", "must be a string")

@@ -48,3 +48,8 @@ extension [String: JSONValue] {
         return v
     }
 }
+
+/// 1-256 printable characters (no controls): the rule for the ids clients name (threads, runs, resources).
+func isPrintableID(_ s: String) -> Bool {
+    !s.isEmpty && s.utf8.count <= 256 && s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+}

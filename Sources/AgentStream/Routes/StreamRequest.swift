@@ -74,7 +74,7 @@ enum StreamRequest {
         }
         var threadID: String?
         if let v = body.present("threadId") {
-            if let s = v.stringValue, s.utf8.count <= 256 {
+            if let s = v.stringValue {
                 // The thread is the backend's conversation: its own id rules apply (AgentCore's are strict).
                 if let problem = target?.sessionProblem(s) ?? (isPrintableID(s) ? nil : "must be a string of 1-256 printable characters") {
                     problems.reject("threadId", problem)

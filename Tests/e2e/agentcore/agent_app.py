@@ -1,7 +1,7 @@
 """A real AgentCore agent for end-to-end tests, built on the `bedrock-agentcore` SDK (BedrockAgentCoreApp).
 
 Using the SDK itself (not a hand-written imitation) means the SSE framing, error events, JSON fallbacks and
-header handling the gateway meets in tests are the ones a deployed agent produces (research/realparts.md §1).
+header handling the gateway meets in tests are the ones a deployed agent produces.
 
 Run:  python agent_app.py [PORT]         (or PORT=... env; MODE=... env sets the default mode)
 Binds 127.0.0.1 only. One process serves every mode: the payload field "mode" overrides MODE per request.

@@ -167,8 +167,10 @@ public struct AgentCoreUpstream: AgentUpstream {
         let url = endpoint
         let client = client
         return HealthProbe(key: "agentcore " + url, url: url) { deadline in
+            // The whole probe, body included, must end by the deadline: /health answers in about 2 s.
             let request = CurlRequest(
-                method: "GET", url: url + "/", headers: ["User-Agent": "agentstream/1.0"], headDeadline: deadline)
+                method: "GET", url: url + "/", headers: ["User-Agent": "agentstream/1.0"],
+                timeoutMs: Int(max(1, MonotonicClock.now.milliseconds(to: deadline))), headDeadline: deadline)
             do throws(CurlError) {
                 _ = try await client.fetch(request, limit: 64 * 1024)
                 return nil

@@ -117,9 +117,10 @@ public struct MastraUpstream: AgentUpstream {
         let agentID = agentID
         let client = client
         return HealthProbe(key: "mastra " + url + " " + agentID, url: url) { deadline in
+            // The whole probe, body included, must end by the deadline: /health answers in about 2 s.
             let request = CurlRequest(
                 method: "GET", url: url + "/api/agents", headers: ["Accept": "application/json", "User-Agent": "agentstream/1.0"],
-                headDeadline: deadline)
+                timeoutMs: Int(max(1, MonotonicClock.now.milliseconds(to: deadline))), headDeadline: deadline)
             do throws(CurlError) {
                 let (head, body) = try await client.fetch(request, limit: 1 << 20)
                 guard head.status == 200 else { return "GET /api/agents answered HTTP \(head.status)" }
@@ -130,9 +131,4 @@ public struct MastraUpstream: AgentUpstream {
             }
         }
     }
-}
-
-/// 1-256 printable characters (no controls).
-func isPrintableID(_ s: String) -> Bool {
-    !s.isEmpty && s.utf8.count <= 256 && s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
 }
