@@ -11,7 +11,12 @@ certificate comes from a throw-away CA:
   1. SSL_CERT_FILE = that CA: the relay must deliver every upstream event and a `complete` frame, and the
      upstream must have seen a SigV4-signed POST over TLS.
   2. SSL_CERT_FILE = an unrelated CA: certificate verification must fail — a 502 (or an `error` frame) naming
-     the certificate, no chunk, and the upstream never sees a request. (Without this half, a build that skipped verification would pass.)
+     the certificate, no chunk, and the upstream never sees a request. (Without this half, a build that skipped
+     verification would pass.)
+  3. No SSL_CERT_FILE, the test CA at Amazon Linux's /etc/pki/tls/certs/ca-bundle.crt: the relay must work, so
+     the runtime finds Amazon Linux's bundle before Debian's. The file is put there by an overlay on /etc in a
+     private mount namespace (root and `unshare` needed; otherwise this case is reported as skipped), so the host
+     never sees it.
 
 With --expect-static-openssl it also fails when the binary loads libssl/libcrypto dynamically, and prints the
 OpenSSL version compiled in. Exit 0 = all good; 1 = a check failed (the reason is printed).
@@ -20,6 +25,7 @@ OpenSSL version compiled in. Exit 0 = all good; 1 = a check failed (the reason i
 import json
 import os
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -189,7 +195,7 @@ class RuntimeAPI:
             conn.close()
 
 
-def run_once(bootstrap, ca_file, upstream, log):
+def run_once(bootstrap, ca_file, upstream, log, wrapper=()):
     api = RuntimeAPI()
     env = {
         "PATH": "/usr/bin:/bin",
@@ -200,9 +206,10 @@ def run_once(bootstrap, ca_file, upstream, log):
         "AWS_ACCESS_KEY_ID": "AKIDTLSCHECKTLSCHECK",
         "AWS_SECRET_ACCESS_KEY": "tlschecktlschecktlschecktlschecktlscheck",
         "AWS_LAMBDA_FUNCTION_NAME": "tls-check",
-        "SSL_CERT_FILE": ca_file,
     }
-    proc = subprocess.Popen([bootstrap], env=env, stdout=log, stderr=log)
+    if ca_file:
+        env["SSL_CERT_FILE"] = ca_file
+    proc = subprocess.Popen([*wrapper, bootstrap], env=env, stdout=log, stderr=log)
     try:
         if not api.done.wait(30):
             fail(f"no response from bootstrap within 30 s (exit status {proc.poll()}; log {log.name})")
@@ -210,6 +217,21 @@ def run_once(bootstrap, ca_file, upstream, log):
     finally:
         proc.kill()
         proc.wait()
+
+
+def amazon_linux_ca_namespace(d):
+    """A command prefix that runs its command with the test CA at /etc/pki/tls/certs/ca-bundle.crt, through an
+    overlay on /etc in a private mount namespace; None where that cannot be done (not root, no unshare/overlay)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return None
+    upper, work = os.path.join(d, "etc-upper"), os.path.join(d, "etc-work")
+    os.makedirs(os.path.join(upper, "pki", "tls", "certs"))
+    os.makedirs(work)
+    shutil.copy(os.path.join(d, "ca.pem"), os.path.join(upper, "pki", "tls", "certs", "ca-bundle.crt"))
+    wrapper = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+               f"mount -t overlay overlay -o lowerdir=/etc,upperdir={upper},workdir={work} /etc && exec \"$0\""]
+    probe = subprocess.run(wrapper + ["/bin/true"], capture_output=True)
+    return wrapper if probe.returncode == 0 else None
 
 
 def frames_of(payload):
@@ -262,6 +284,19 @@ def main():
                      f"response to {path}: {payload[:500]!r}")
             print(f"check_tls: ok  SSL_CERT_FILE=<unrelated CA>: refused, upstream saw no request "
                   f"({payload.split(bytes(8))[-1][:160].decode(errors='replace')})")
+
+            wrapper = amazon_linux_ca_namespace(d)
+            if wrapper is None:
+                print("check_tls: skipped  Amazon Linux CA path (needs root and unshare for a private mount namespace)")
+                return 0
+            upstream.requests.clear()
+            path, payload = run_once(bootstrap, None, upstream, log, wrapper)
+            frames = frames_of(payload)
+            chunks = [f.get("data") for f in frames if f.get("type") == "chunk"]
+            if chunks != EVENTS or frames[-1].get("type") != "complete" or len(upstream.requests) != 1:
+                fail(f"without SSL_CERT_FILE, the CA at /etc/pki/tls/certs/ca-bundle.crt was not used: frames {frames}; "
+                     f"response to {path}: {payload[:500]!r}")
+            print("check_tls: ok  no SSL_CERT_FILE, CA at /etc/pki/tls/certs/ca-bundle.crt (Amazon Linux's path): relayed")
     return 0
 
 
