@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""AgentStream benchmark harness (issues 6, 11, 12; DESIGN.md §7). Python stdlib only; stubs on raw sockets.
+"""AgentStream benchmark harness (issues 6, 11, 12; the performance targets). Python stdlib only; stubs on raw sockets.
 
     bench/bench.py [--quick] --bootstrap BIN --lambda-local BIN [--zip ZIP] [--peer-python PY]
                    [--out DIR] [--results FILE] [--command TEXT] [--only SECTION,...] [--rounds N]

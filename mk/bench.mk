@@ -1,4 +1,4 @@
-# Benchmarks (issues 6, 11, 12; DESIGN.md §7). Included by the main Makefile (`-include mk/*.mk`).
+# Benchmarks (issues 6, 11, 12). Included by the main Makefile (`-include mk/*.mk`).
 #
 #   make bench        release build (`make package`: static stdlib, libstdc++ and OpenSSL, minimal static libcurl,
 #                     stripped, zipped, TLS-checked) plus a release lambda-local; the full run side by side with

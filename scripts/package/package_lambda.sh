@@ -53,7 +53,7 @@ openssl_link="${openssl_link:-static}"
 case "$openssl_link" in static|dynamic) ;; *) echo "package_lambda: --openssl must be static or dynamic" >&2; exit 2 ;; esac
 case "$libstdcxx" in static|dynamic) ;; *) echo "package_lambda: --libstdcxx must be static or dynamic" >&2; exit 2 ;; esac
 [[ "$out" = /* ]] || out="$ROOT/$out"
-# DESIGN §7's 5 MB is for the default package; the system-curl fallback carries ~26 bundled libraries.
+# The 5 MB budget is for the default package; the system-curl fallback carries ~26 bundled libraries.
 if [[ "$curl_flavour" == system ]]; then MAX_ZIP_MB="${MAX_ZIP_MB:-10}"; else MAX_ZIP_MB="${MAX_ZIP_MB:-5}"; fi
 MAX_BINARY_MB="${MAX_BINARY_MB:-12}"
 GLIBC_MAX="${GLIBC_MAX:-2.34}"
