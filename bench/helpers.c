@@ -3,8 +3,10 @@
  *   launcher FD PROGRAM [ARGS...]   writes CLOCK_MONOTONIC (ns) to FD, closes it, then execv(PROGRAM):
  *                                   the start mark of "exec → first GET /next". The write is the only
  *                                   work between the clock read and the execve (about 1-2 µs).
- *   cfloor                          the floor: libcurl global init + easy handle + GET /next and nothing
- *                                   else (DESIGN.md §7, "a 20-line C client doing the same GET").
+ *   cfloor   (-DCFLOOR)             the libcurl floor: libcurl global init + easy handle + GET /next and
+ *                                   nothing else (a 20-line C client doing the same GET as bootstrap).
+ *   rawfloor (-DRAWFLOOR)           the physical floor: exec, socket, connect, write the same GET /next,
+ *                                   no libcurl, no TLS library; only libc. What no runtime can beat.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +30,36 @@ int main(void) {
     curl_easy_cleanup(h);
     curl_global_cleanup();
     return rc != CURLE_OK;
+}
+#elif defined(RAWFLOOR)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(void) {
+    const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+    if (!api) return 2;
+    const char *colon = strrchr(api, ':');
+    if (!colon || (size_t)(colon - api) >= 64) return 2;
+    char host[64];
+    memcpy(host, api, (size_t)(colon - api));
+    host[colon - api] = 0;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) return 2;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(s, (struct sockaddr *)&addr, sizeof addr) != 0) return 1;
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\nUser-Agent: rawfloor\r\n"
+                     "Accept: */*\r\n\r\n", api);
+    if (write(s, req, (size_t)n) != n) return 1;
+    char buf[4096];
+    ssize_t got = read(s, buf, sizeof buf);  /* the answer (or the stub closing): done */
+    close(s);
+    return got > 0 ? 0 : 1;
 }
 #else
 int main(int argc, char **argv) {
