@@ -1,3 +1,4 @@
+import CLibCrypto
 import CurlHTTP
 import LambdaHTTP
 import LambdaRuntime
@@ -24,6 +25,9 @@ public struct Gateway: LambdaHandler {
         auth = Authenticator(config: config.auth, logger: logger)
         credentials = config.credentialStore.map { CredentialStore(config: $0) }
         health = HealthChecker(agents: config.agents, upstreams: upstreams)
+        // The package links OpenSSL statically: the version it carries is part of what was deployed (rebuild on
+        // every OpenSSL advisory), so each cold start says which one it is.
+        logger.log(.info, "init", ["openssl": .string(String(cString: OpenSSL_version(OPENSSL_VERSION))), "agents": .number(Double(config.agents.count))])
     }
 
     public func handle(event: [UInt8], context: LambdaContext, writer: any LambdaResponseWriter) async throws {

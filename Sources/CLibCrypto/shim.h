@@ -12,4 +12,5 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #endif

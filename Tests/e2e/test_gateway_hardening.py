@@ -45,6 +45,13 @@ def invoke(gw, body, **kw):
     return gw.request("POST", "/", body=body, **kw)
 
 
+def test_each_cold_start_logs_the_openssl_it_carries(gateway):
+    gw = gateway()
+    gw.request("GET", "/agents")
+    (init,) = [rec for rec in gw.log_records() if rec.get("msg") == "init"]
+    assert init["openssl"].startswith("OpenSSL 3.") and init["agents"] == 2
+
+
 # --- head-only answers -------------------------------------------------------------------------------------
 
 def test_an_options_request_reaching_the_function_is_a_head_only_204(gateway):
