@@ -230,18 +230,15 @@ final class DemoAgentHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Ends the answer: after the last event, or at once when its session is stopped (`streamID` names the
     /// stopped stream; this connection may have moved on to another). A stopped answer ends with the chunked
-    /// terminator (no error event, as a finished one) and the connection closes.
+    /// terminator (no error event, as a finished one); the connection stays usable, so a client that pools
+    /// connections can send the session's next turn on it.
     private func endStream(context: ChannelHandlerContext, streamID: Int?) {
         guard let current = stream, streamID == nil || streamID == current.id else { return }
-        let stopped = streamID != nil
         stream = nil
         current.next?.cancel()
         state.streamEnded(session: current.session, streamID: current.id)
         guard context.channel.isActive else { return }
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if stopped {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     private func sendError(context: ChannelHandlerContext, status: HTTPResponseStatus, type: String, message: String) {
