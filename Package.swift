@@ -9,8 +9,11 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableU
 // Everything linked into bootstrap: without the implicit _StringProcessing import, a stray
 // `firstRange(of:)` or `replacing(_:with:)` fails to compile instead of linking the regex parser
 // (about 1.4 MB of the stripped binary; see bench/RESULTS.md).
+// Reflection metadata (field names and layouts for Mirror and the debugger) is left out too: nothing in
+// bootstrap reflects over its own types (every error it prints has a description), and it keeps the stripped
+// binary under its 12 MB budget.
 let product: [SwiftSetting] = strict + [
-    .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])
+    .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import", "-Xfrontend", "-disable-reflection-metadata"])
 ]
 
 let package = Package(

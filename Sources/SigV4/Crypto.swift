@@ -6,11 +6,18 @@ import CLibCrypto
 // Both helpers use OpenSSL's one-shot calls (EVP_Digest, HMAC), which are not deprecated in OpenSSL 3.
 
 /// Errors raised while signing.
-public enum SigV4Error: Error, Sendable, Equatable {
+public enum SigV4Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// The URL has no `scheme://host` part the signer can derive a `host` header from.
     case invalidURL(String)
     /// libcrypto reported a failure (should not happen for SHA-256; surfaced rather than trapping).
     case cryptoFailure(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url): "cannot sign '\(url)': no scheme://host to derive the host header from"
+        case .cryptoFailure(let call): "libcrypto failed in \(call)"
+        }
+    }
 }
 
 enum Crypto {

@@ -88,7 +88,7 @@ esac
 scratch="$ROOT/.build-release-$curl_flavour"
 [[ "$curl_flavour" == minimal && "$openssl_link" == dynamic ]] && scratch="$scratch-openssl-dynamic"
 mkdir -p "$scratch"
-link_flags=(-Xlinker --icf=safe -Xlinker "$scratch/glibc_compat.o")
+link_flags=(-Xlinker --icf=safe -Xlinker "$scratch/glibc_compat.o" -Xlinker "--version-script=$HERE/exports.map")
 if [[ "$libstdcxx" == static ]]; then
   # A folder holding only libstdc++.a, searched first: the Swift runtime's -lstdc++ then links the archive.
   cxx_archive="$(cc -print-file-name=libstdc++.a)"
