@@ -90,8 +90,16 @@ extension CurlTransfer {
         curl_easy_pause(easy, mask)
     }
 
+    /// The nearest of the reader's and the head's deadlines (`.max` for none): two atomic loads, no lock, so the
+    /// loop can scan hundreds of transfers each iteration.
+    var nextDeadline: UInt64 {
+        let reader = readerDeadlineNs.load(ordering: .relaxed)
+        let head = headDeadlineNs.load(ordering: .relaxed)
+        return min(reader == 0 ? .max : reader, head == 0 ? .max : head)
+    }
+
     /// Times out a parked reader or a missing head whose deadline has passed; returns the next pending
-    /// deadline (or `.max`). One atomic load each when nothing is due.
+    /// deadline (or `.max`).
     func loopCheckDeadlines(now: UInt64) -> UInt64 {
         var soonest = UInt64.max
         let reader = readerDeadlineNs.load(ordering: .relaxed)

@@ -47,6 +47,8 @@ public final class CurlTransfer: @unchecked Sendable {
 
     // Loop thread only.
     var easy: UnsafeMutableRawPointer?
+    /// Position in the loop's array of active transfers (-1 when not active).
+    var activeIndex = -1
     var headerList: UnsafeMutablePointer<curl_slist>?
     var headParser: ResponseHeadParser
     var headerOverflow = false
@@ -114,11 +116,8 @@ public final class CurlTransfer: @unchecked Sendable {
                         if unpause { scheduleUnpause() }
                         c.resume(with: result.mapError { $0 as any Error })
                     case .wait(let deadline, let unpause):
-                        if unpause {
-                            scheduleUnpause()  // wakes the loop, which then sees the deadline too
-                        } else if deadline != 0 {
-                            loop.noteDeadline(deadline)
-                        }
+                        if deadline != 0 { loop.noteDeadline(deadline) }
+                        if unpause { scheduleUnpause() }
                     }
                 }
             } onCancel: {
