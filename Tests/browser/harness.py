@@ -56,7 +56,7 @@ def vendor_client():
 class LocalStack:
     """`lambda-local [--demo-agent] --cors FILE --web web --web-port P -- bootstrap` and what it printed."""
 
-    def __init__(self, log_path, env=None, demo_agent=True, cors_file=None, web_port=None, extra_origins=()):
+    def __init__(self, log_path, env=None, demo_agent=True, cors_file=None, web_port=None, extra_origins=(), extra_args=()):
         vendor_client()
         self.web_port = web_port or free_port()
         if cors_file is None:
@@ -76,7 +76,7 @@ class LocalStack:
         args = [LAMBDA_LOCAL, "--port", "0"]
         if demo_agent:
             args.append("--demo-agent")
-        args += ["--cors", str(cors_file), "--web", str(WEB_DIR), "--web-port", str(self.web_port), "--", BOOTSTRAP]
+        args += [*extra_args, "--cors", str(cors_file), "--web", str(WEB_DIR), "--web-port", str(self.web_port), "--", BOOTSTRAP]
         self.log_path = log_path
         self._log_file = open(log_path, "wb")
         self.proc = subprocess.Popen(args, env=child_env, stdout=subprocess.PIPE, stderr=self._log_file, start_new_session=True)

@@ -70,6 +70,20 @@ def test_answer_grows_in_the_dom_while_the_agent_writes(stack, browser, out_dir)
     assert_layout_stable(streaming)
 
 
+def test_the_page_keeps_working_behind_a_buffered_function_url(stack, browser, out_dir):
+    # The rollback path: a BUFFERED Function URL and RESPONSE_MODE=buffered. The answer arrives at once, but
+    # whole: every frame, ending in complete, inside one payload-2.0 result.
+    s = stack(env={"DEMO_AGENT_PAUSE_MS": "50", "RESPONSE_MODE": "buffered"}, extra_args=["--invoke-mode", "BUFFERED"])
+    page.open_page(browser, s.page)
+    assert page.agent_options(browser) == ["default"]
+    page.send(browser, FLIGHT)
+    page.wait_phase(browser, "done")
+    page.screenshot(browser, out_dir / "buffered.png")
+    text = page.answer_text(browser)
+    assert text.startswith("Assessing the disruption for EY123.") and text.rstrip().endswith("I will remember this.")
+    assert re.search(r"total \d", page.turn_foot(browser))
+
+
 # (b) ------------------------------------------------------------------------------------------------
 
 def test_status_frames_drive_the_progress_line(stack, browser, out_dir):
