@@ -4,8 +4,8 @@ import Primitives
 ///
 /// libcurl reports every header block it sees, including `100 Continue` and other 1xx blocks before the real
 /// one; a block starting with a new status line replaces the previous one.
-struct ResponseHeadParser {
-    enum Line {
+package struct ResponseHeadParser {
+    package enum Line {
         /// More header lines may follow.
         case pending
         /// A final (non-1xx) head is complete.
@@ -14,17 +14,17 @@ struct ResponseHeadParser {
         case tooLarge
     }
 
-    let maxBytes: Int
+    package let maxBytes: Int
     private var status = 0
     private var fields: [(String, String)] = []
     private var bytes = 0
 
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
+    package init(maxBytes: Int) { self.maxBytes = maxBytes }
 
     /// The head as far as it was read (for transfers that end before the blank line).
-    var partial: CurlResponseHead { CurlResponseHead(status: status, headers: HeaderFields(fields)) }
+    package var partial: CurlResponseHead { CurlResponseHead(status: status, headers: HeaderFields(fields)) }
 
-    mutating func feed(_ line: UnsafeBufferPointer<UInt8>) -> Line {
+    package mutating func feed(_ line: UnsafeBufferPointer<UInt8>) -> Line {
         bytes += line.count
         if bytes > maxBytes { return .tooLarge }
         var end = line.count

@@ -11,18 +11,18 @@ import TinyJSON
 /// `{"type":"tool-call","toolCallId","toolName","args"}` / `{"type":"tool-result","toolCallId","toolName"?,"result"}`
 /// (plain-text clients never see them); step, finish, reasoning and usage parts are dropped. A line, record or
 /// event longer than `maxEventBytes` ends the stream with `UpstreamEventTooLarge`.
-struct MastraStreamParser: UpstreamDecoder {
-    enum Format: Equatable { case unknown, sse, records, dataStream, text }
+package struct MastraStreamParser: UpstreamDecoder {
+    package enum Format: Equatable { case unknown, sse, records, dataStream, text }
 
-    let maxEventBytes: Int
-    private(set) var format = Format.unknown
+    package let maxEventBytes: Int
+    package private(set) var format = Format.unknown
     /// True once `data: [DONE]` arrived, or an oversized event ended the stream.
-    private(set) var isDone = false
+    package private(set) var isDone = false
     /// Bytes of an incomplete line or record (or of the sniffing window, or an incomplete UTF-8 sequence).
     private var buffer: [UInt8] = []
     private var sse: SSEParser
 
-    init(maxEventBytes: Int = 10 << 20) {
+    package init(maxEventBytes: Int = 10 << 20) {
         self.maxEventBytes = maxEventBytes
         sse = SSEParser(maxEventBytes: maxEventBytes)
     }
@@ -30,7 +30,7 @@ struct MastraStreamParser: UpstreamDecoder {
     /// Data-stream part types (AI SDK v4 stream protocol) are a single character before the colon.
     private static func isPartType(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 122) }
 
-    mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
+    package mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
         if isDone { return [] }
         if format == .unknown {
             buffer.append(contentsOf: bytes)
@@ -45,7 +45,7 @@ struct MastraStreamParser: UpstreamDecoder {
         return consume(bytes, final: false)
     }
 
-    mutating func finish() -> [UpstreamEvent] {
+    package mutating func finish() -> [UpstreamEvent] {
         if isDone { return [] }
         if format == .unknown {
             guard !buffer.isEmpty, let f = Self.sniff(buffer, final: true) else { return [] }
