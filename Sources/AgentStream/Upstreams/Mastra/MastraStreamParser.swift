@@ -34,7 +34,9 @@ package struct MastraStreamParser: UpstreamDecoder {
         if isDone { return [] }
         if format == .unknown {
             buffer.append(contentsOf: bytes)
-            guard let f = Self.sniff(buffer, final: false) else {
+            // The format must show within the first `maxEventBytes` bytes. Looking further when one read
+            // happens to bring more would make the verdict depend on how the stream was cut into reads.
+            guard let f = Self.sniff(buffer.prefix(maxEventBytes), final: false) else {
                 return buffer.count > maxEventBytes ? tooLarge() : []
             }
             format = f
@@ -64,9 +66,17 @@ package struct MastraStreamParser: UpstreamDecoder {
         return [.failure(code: e.code, message: e.message, retryable: false)]
     }
 
-    static func sniff(_ bytes: [UInt8], final: Bool) -> Format? {
-        var b = bytes[...]
-        if b.starts(with: [0xEF, 0xBB, 0xBF]) { b = b.dropFirst(3) }
+    static func sniff(_ bytes: [UInt8], final: Bool) -> Format? { sniff(bytes[...], final: final) }
+
+    /// The format `bytes` (the start of the body) show, or nil while more bytes could change the answer.
+    static func sniff(_ bytes: ArraySlice<UInt8>, final: Bool) -> Format? {
+        var b = bytes
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        if b.starts(with: bom) {
+            b = b.dropFirst(3)
+        } else if !final, bom.starts(with: b) {
+            return nil  // possibly a byte order mark cut by a read: wait for the rest
+        }
         b = b.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         guard let first = b.first else { return final ? .text : nil }
         if first == UInt8(ascii: "{") || first == 0x1E { return .records }
@@ -121,7 +131,7 @@ package struct MastraStreamParser: UpstreamDecoder {
     }
 
     /// Splits `buffer + bytes` at `separator`, decoding each complete piece (one pass; the incomplete tail
-    /// stays in `buffer`). False when the tail outgrows `maxEventBytes`.
+    /// stays in `buffer`). False when a piece, complete or not, outgrows `maxEventBytes`.
     private mutating func split(
         _ bytes: [UInt8], at separator: UInt8, final: Bool, into out: inout [UpstreamEvent], _ decode: ([UInt8]) -> UpstreamEvent?
     ) -> Bool {
@@ -135,10 +145,14 @@ package struct MastraStreamParser: UpstreamDecoder {
         buffer = []
         var start = 0
         while let end = input[start...].firstIndex(of: separator) {
+            // A complete piece is held to the limit too, not only an incomplete tail: otherwise a piece that
+            // arrives in one read would pass where the same piece cut across reads is refused.
+            guard end - start <= maxEventBytes else { return false }
             if let e = decode(Array(input[start..<end])) { out.append(e) }
             start = end + 1
         }
         if final {
+            guard input.count - start <= maxEventBytes else { return false }
             if start < input.count, let e = decode(Array(input[start...])) { out.append(e) }
             return true
         }
