@@ -3,8 +3,8 @@
 // InvokeRequest for POST /) against one AgentCore and one Mastra agent, and the Accept/Accept-Language
 // readers. Input: the event JSON as Lambda delivers it.
 // Invariants: no crash; a refused event names what is wrong; a refused body is a 400 naming at least one
-// field, a 404 or a 413; an accepted request has a non-empty prompt, names a configured agent, and any
-// AgentCore session id it carries follows AgentCore's rule.
+// field, a 404 or a 413; an accepted prompt-API request has a non-empty prompt; an accepted request names a
+// configured agent, and any AgentCore session id it carries follows AgentCore's rule.
 import AgentStream
 import FuzzSupport
 import LambdaHTTP
@@ -37,8 +37,10 @@ enum FuzzEvent: FuzzTarget {
         }
     }
 
-    static func checkAccepted(_ request: AgentRequest) {
-        require(!request.prompt.isEmpty, "accepted without a prompt")
+    /// `textRequired`: the prompt API's `prompt` must be a non-empty string. The streaming API documents content
+    /// parts without text (an image, a tool call) as valid, so its latest user turn may carry no text at all.
+    static func checkAccepted(_ request: AgentRequest, textRequired: Bool) {
+        require(!textRequired || !request.prompt.isEmpty, "accepted without a prompt")
         require(upstream(request.agentName) != nil, "accepted for unknown agent \(request.agentName)")
         if request.agentName == "default", let id = request.sessionID {
             require(SessionID.isValid(id), "AgentCore session id \(id) accepted")
@@ -65,12 +67,12 @@ enum FuzzEvent: FuzzTarget {
             return
         }
         do {
-            checkAccepted(try StreamRequest.parse(body, upstream: upstream))
+            checkAccepted(try StreamRequest.parse(body, upstream: upstream), textRequired: false)
         } catch {
             checkRefusal(error)
         }
         do {
-            checkAccepted(try InvokeRequest.parse(body, defaultAgent: "default", upstream: upstream))
+            checkAccepted(try InvokeRequest.parse(body, defaultAgent: "default", upstream: upstream), textRequired: true)
         } catch {
             checkRefusal(error)
         }
