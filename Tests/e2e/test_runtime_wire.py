@@ -239,5 +239,9 @@ def test_ten_thousand_sequential_invocations(stub, start_bootstrap):
     assert all(r.status_sent == 202 and r.body.endswith(b'}\n\n') for r in responses)
     assert not any(r.path.endswith("/error") for r in stub.requests)
     print(f"RSS after {warmup} invocations: {before} kB; after {total}: {after} kB")
+    if os.environ.get("AGENTSTREAM_SANITIZER"):
+        # `make test-sanitize`: ASan holds freed memory in quarantine and TSan keeps shadow memory, so RSS grows
+        # by design there; the invocations above must still all succeed.
+        return
     # A leak of even ~100 bytes per invocation would show up as ~1 MB here.
     assert after - before < 2048, (before, after)
