@@ -2,7 +2,8 @@
 // Invariants: no crash; for every cut of the stream into reads the events are the reference SSE events,
 // each classified, then UpstreamEventTooLarge when one exceeds the limit; every relayed value is single-line
 // JSON; an event relayed byte for byte (the scanner's fast path) is exactly one the parser accepts and
-// `compact` would keep, and never the SDK's in-band error object.
+// `compact` would keep, and never the SDK's in-band error object; every event, framed as the relay frames it,
+// reads back through an SSE reader as one frame carrying the same value (FrameCheck).
 import AgentStream
 import FuzzSupport
 import TinyJSON
@@ -51,6 +52,7 @@ enum FuzzAgentCore: FuzzTarget {
                 }
                 events += decoder.finish()
                 for e in events {
+                FrameCheck.check(e)
                     if case .json(let bytes) = e {
                         require((try? JSONValue.parse(bytes)) != nil, "relayed value is not JSON: \(show(bytes))")
                         require(!bytes.contains(0x0A) && !bytes.contains(0x0D), "relayed value spans lines: \(show(bytes))")

@@ -3,7 +3,8 @@
 // cut into reads in any way gives the same events (text pieces may be cut differently, so adjacent text is
 // joined before comparing); nothing follows an end (`[DONE]`, an oversized event); an oversized line, record
 // or event ends the stream with UpstreamEventTooLarge, and no text longer than the limit is ever delivered
-// (plain text has no events, so no limit); structured chunks are single-line JSON.
+// (plain text has no events, so no limit); structured chunks are single-line JSON; every event, framed as the
+// relay frames it, reads back as one frame carrying the same value (FrameCheck).
 import AgentStream
 import FuzzSupport
 import TinyJSON
@@ -41,6 +42,7 @@ enum FuzzMastra: FuzzTarget {
                 if wasDone { require(tail.isEmpty, "events from finish() after the end") }
                 events += tail
                 for (i, e) in events.enumerated() {
+                FrameCheck.check(e)
                     switch e {
                     case .text(let t):
                         if parser.format != .text {
