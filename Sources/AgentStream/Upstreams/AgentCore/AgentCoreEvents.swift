@@ -8,16 +8,20 @@ package struct AgentCoreEventDecoder: UpstreamDecoder {
     package init(maxEventBytes: Int) { parser = SSEParser(maxEventBytes: maxEventBytes) }
 
     package mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
-        var events = parser.feed(bytes).compactMap(AgentCoreEvents.classify)
-        if parser.overflowed, !reportedOverflow {
-            reportedOverflow = true
-            let e = UpstreamError.eventTooLarge(limit: parser.maxEventBytes, upstream: "AgentCore")
-            events.append(.failure(code: e.code, message: e.message, retryable: false))
-        }
-        return events
+        reportingOverflow(parser.feed(bytes).compactMap(AgentCoreEvents.classify))
     }
 
-    package mutating func finish() -> [UpstreamEvent] { parser.finish().compactMap(AgentCoreEvents.classify) }
+    /// The last event can overflow at the end too (a final bare `data` line adds its line break then).
+    package mutating func finish() -> [UpstreamEvent] {
+        reportingOverflow(parser.finish().compactMap(AgentCoreEvents.classify))
+    }
+
+    private mutating func reportingOverflow(_ events: [UpstreamEvent]) -> [UpstreamEvent] {
+        guard parser.overflowed, !reportedOverflow else { return events }
+        reportedOverflow = true
+        let e = UpstreamError.eventTooLarge(limit: parser.maxEventBytes, upstream: "AgentCore")
+        return events + [.failure(code: e.code, message: e.message, retryable: false)]
+    }
 
     package var isDone: Bool { reportedOverflow }
 }
