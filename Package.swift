@@ -74,3 +74,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/, `make fuzz`): one binary, the target chosen at run time. Declared only when the
+// fuzz make targets set AGENTSTREAM_FUZZ=1, so a plain `swift build`/`swift test` never compiles it; it is
+// built with `-sanitize=fuzzer,address` into .build-fuzz (mk/fuzz.mk) and reaches the code it drives through
+// the `package` access level, so nothing is made public for it.
+if Context.environment["AGENTSTREAM_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Fuzz/Support", swiftSettings: strict),
+        .executableTarget(
+            name: "fuzz-agentstream",
+            dependencies: ["FuzzSupport", "AgentStream", "LambdaHTTP", "LambdaRuntime", "CurlHTTP", "SigV4", "TinyJSON", "Primitives"],
+            path: "Fuzz/Targets",
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+    ]
+}

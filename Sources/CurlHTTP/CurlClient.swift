@@ -1,5 +1,4 @@
 import Primitives
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -97,7 +96,7 @@ public struct CurlClient: Sendable {
 /// One `CurlClient.sleep`. `@unchecked Sendable`: the continuation is under a lock; `timerID` and
 /// `cancelled` are touched on the curl loop thread only.
 private final class Sleeper: @unchecked Sendable {
-    let continuation = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+    let continuation = Locked<CheckedContinuation<Void, any Error>?>(nil)
     var timerID: UInt64?
     var cancelled = false
 

@@ -19,14 +19,14 @@ import Darwin
 /// The event loop that owns libcurl's multi handle and runs all transfers.
 ///
 /// `@unchecked Sendable`: the mutable fields below the "loop thread only" mark are touched only on the loop
-/// thread (checked by `assertOnLoopThread`); everything shared is a `Mutex` or an `Atomic`.
+/// thread (checked by `assertOnLoopThread`); everything shared is a `Locked` or an `Atomic`.
 final class CurlLoop: @unchecked Sendable {
     /// The process-wide loop. It runs on a thread of its own, started on first use, unless the process
     /// hands it its main thread first (`runOnCurrentThread`).
     static let shared = CurlLoop()
 
     private let multi: UnsafeMutableRawPointer
-    private let jobs = Mutex<[Job]>([])
+    private let jobs = Locked<[Job]>([])
     /// 0 while nobody runs the loop, then the id of the thread that does.
     private let loopThread = Atomic<UInt>(0)
     /// When the sleeping loop will wake at the latest (monotonic ns); 0 while it is busy. Lets a reader that sets

@@ -6,7 +6,7 @@ import Synchronization
 /// body chunk by chunk. Each queued chunk is sent as soon as the loop thread sees it, so nothing waits for a
 /// second write to flush the first. Both directions stop the producer at `highWater` bytes (backpressure).
 ///
-/// `@unchecked Sendable`: shared state lives in `state` (a `Mutex`) and two atomics; `easy`, `headerList` and
+/// `@unchecked Sendable`: shared state lives in `state` (a `Locked`) and two atomics; `easy`, `headerList` and
 /// `headParser` are touched only on the curl loop thread (see `CurlTransfer+Loop.swift`).
 public final class CurlTransfer: @unchecked Sendable {
     /// Bytes buffered in either direction before the producer is made to wait.
@@ -36,7 +36,7 @@ public final class CurlTransfer: @unchecked Sendable {
         var cancelled = false
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let loop: CurlLoop
     let streamsBody: Bool
     /// When a parked reader gets `.timeout` (monotonic ns; 0 = no deadline). Mirrors `State.readerDeadlineNs`

@@ -1,6 +1,5 @@
 import LambdaRuntime
 import Primitives
-import Synchronization
 import TinyJSON
 
 /// Collects a handler's streamed answer and sends it as one payload-2.0 result object
@@ -18,7 +17,7 @@ public final class BufferedHTTPResponseWriter: LambdaResponseWriter {
     }
 
     private let inner: any LambdaResponseWriter
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Largest body collected.
     public let maxBodyBytes: Int
 

@@ -1,5 +1,4 @@
 import Primitives
-import Synchronization
 
 /// The runtime's writer for one invocation, and the one place that knows how far its response got.
 ///
@@ -17,7 +16,7 @@ final class StreamingResponseWriter: LambdaResponseWriter {
 
     private let client: any RuntimeAPIClient
     private let requestID: String
-    private let phase = Mutex<Phase>(.idle)
+    private let phase = Locked<Phase>(.idle)
 
     init(client: any RuntimeAPIClient, requestID: String) {
         self.client = client

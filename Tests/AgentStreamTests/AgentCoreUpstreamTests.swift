@@ -13,6 +13,16 @@ import TinyJSON
         #expect(AgentCoreEvents.classify(Array("plain text".utf8)) == .json(Array("\"plain text\"".utf8)))
     }
 
+    @Test func anEventThatOverflowsAtTheEndOfTheStreamIsReported() {
+        // Found by `make fuzz` (Fuzz/corpus/agentcore/regression-overflow-at-finish.sse): a final bare `data`
+        // line adds the event's line break only when the stream ends; that overflow went unreported and the
+        // stream ended as if complete.
+        var d = AgentCoreEventDecoder(maxEventBytes: 8)
+        #expect(d.feed(Array("data: 12345678\ndata".utf8)) == [])
+        #expect(d.finish() == [.failure(code: "UpstreamEventTooLarge", message: "AgentCore sent an event larger than 8 bytes (MAX_EVENT_BYTES)", retryable: false)])
+        #expect(d.isDone)
+    }
+
     @Test(arguments: [
         (400, "ValidationException", 502, false), (402, "ServiceQuotaExceededException", 503, false),
         (403, "AccessDeniedException", 502, false), (404, "ResourceNotFoundException", 502, false),

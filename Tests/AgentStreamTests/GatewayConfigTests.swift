@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TinyJSON
 
@@ -84,5 +87,13 @@ import TinyJSON
         #expect(AgentText.text(ofJSON: Array("\"hi\"".utf8)) == "hi")
         #expect(AgentText.text(ofJSON: Array(#"{"event":{"contentBlockDelta":{"delta":{"text":"tok"}}}}"#.utf8)) == "tok")
         #expect(AgentText.text(ofJSON: Array(#"{"other":1}"#.utf8)) == nil)
+    }
+
+    @Test func theEnvironmentIsSplitAtTheFirstEqualsByte() {
+        // '=' followed by a combining mark is one Swift Character: a Character search for "=" skipped it and
+        // split at a later '=' (or none), losing the variable.
+        setenv("AGENTSTREAM_TEST_COMBINING", "\u{301}=x", 1)
+        defer { unsetenv("AGENTSTREAM_TEST_COMBINING") }
+        #expect(Environment.current()["AGENTSTREAM_TEST_COMBINING"] == "\u{301}=x")
     }
 }

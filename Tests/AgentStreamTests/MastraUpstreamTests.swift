@@ -119,4 +119,44 @@ import TinyJSON
         #expect(out == [.failure(code: "UpstreamEventTooLarge", message: "Mastra sent an event larger than 64 bytes (MAX_EVENT_BYTES)", retryable: false)])
         #expect(p.isDone)
     }
+
+    // Found by `make fuzz` (Fuzz/corpus/mastra/regression-*): the same body cut into reads differently must end
+    // the same way. Each case feeds one read with everything, then one byte per read.
+    func wholeAndBytewise(_ body: [UInt8], limit: Int) -> ([UpstreamEvent], [UpstreamEvent]) {
+        var whole = MastraStreamParser(maxEventBytes: limit)
+        let a = whole.feed(body) + whole.finish()
+        var bytewise = MastraStreamParser(maxEventBytes: limit)
+        var b: [UpstreamEvent] = []
+        for byte in body { b += bytewise.feed([byte]) }
+        return (a, b + bytewise.finish())
+    }
+
+    var tooLarge3: UpstreamEvent {
+        .failure(code: "UpstreamEventTooLarge", message: "Mastra sent an event larger than 3 bytes (MAX_EVENT_BYTES)", retryable: false)
+    }
+
+    @Test func aCompleteRecordOverTheLimitIsRefusedEvenInOneRead() {
+        // Was: refused when cut across reads, relayed when it arrived in one read.
+        let (whole, bytewise) = wholeAndBytewise([0x1E, 0x41, 0x05, 0x2B, 0x0D, 0x1E], limit: 3)
+        #expect(whole == [tooLarge3] && bytewise == [tooLarge3])
+        let line = Array("0:\"a long line\"\n".utf8)
+        #expect(wholeAndBytewise(line, limit: 3).0 == [tooLarge3])
+    }
+
+    @Test func theFormatMustShowWithinTheLimitHoweverTheBodyIsCut() {
+        // Was: text when the body came in one read, UpstreamEventTooLarge when it came a byte at a time.
+        let (whole, bytewise) = wholeAndBytewise([0x0A, 0xF3, 0x0A, 0x3A], limit: 1)
+        #expect(whole == bytewise)
+        let (w2, b2) = wholeAndBytewise(Array(("\n\n\n\n" + "data: {\"type\":\"text-delta\",\"payload\":{\"text\":\"x\"}}\n\n").utf8), limit: 3)
+        #expect(w2 == [tooLarge3] && b2 == [tooLarge3])
+    }
+
+    @Test func aByteOrderMarkCutByAReadIsNotTakenForText() {
+        // Was: the first two bytes of a BOM alone decided "plain text", so a BOM-prefixed SSE stream read a byte
+        // at a time was relayed as raw text.
+        let body = [0xEF, 0xBB, 0xBF] + Array("data: {\"type\":\"text-delta\",\"payload\":{\"text\":\"Hi\"}}\n\n".utf8)
+        let (whole, bytewise) = wholeAndBytewise(body, limit: 1 << 20)
+        #expect(whole == [.text("Hi")] && bytewise == [.text("Hi")])
+        #expect(MastraStreamParser.sniff([0xEF, 0xBB], final: false) == nil)
+    }
 }

@@ -33,6 +33,28 @@ import Testing
         #expect(feed(&q, "\u{FFFD}\u{0}:\r\n").isPending)
         #expect(q.partial.status == 0)
     }
+
+    @Test func splitsNameAndValueAtTheFirstColonByte() {
+        // Found by `make fuzz` (Fuzz/corpus/head/regression-combining-mark-after-colon.txt): a value starting with
+        // a combining mark (U+07F0 here) made ':' and the mark one Character, so the split moved to a later
+        // colon and the header got a name with a colon in it.
+        var p = ResponseHeadParser(maxBytes: 1024)
+        #expect(feed(&p, "HTTP/1.1 200 OK\r\n").isPending)
+        #expect(feed(&p, "x-amzn-ErrorType:\u{07F0}Sty: x\r\n").isPending)
+        #expect(feed(&p, "x-b: \u{0301}v \r\n").isPending)
+        #expect(feed(&p, "HTTP/1.1 \u{0301}200\r\n").isPending)
+        #expect(p.partial.status == 0)
+        var q = ResponseHeadParser(maxBytes: 1024)
+        #expect(feed(&q, "HTTP/1.1 200 OK\r\n").isPending)
+        #expect(feed(&q, "x-amzn-ErrorType:\u{07F0}Sty: x\r\n").isPending)
+        #expect(feed(&q, "x-b: \u{0301}v \r\n").isPending)
+        guard case .complete(let head) = feed(&q, "\r\n") else {
+            Issue.record("expected a complete head")
+            return
+        }
+        #expect(head.headers.fields.map(\.name) == ["x-amzn-ErrorType", "x-b"])
+        #expect(head.headers["x-amzn-errortype"] == "\u{07F0}Sty: x" && head.headers["x-b"] == "\u{0301}v")
+    }
 }
 
 extension ResponseHeadParser.Line {

@@ -92,3 +92,27 @@ import Testing
         #expect(AWSDate.now().epochSeconds > 1_700_000_000)
     }
 }
+
+@Suite struct LockedTests {
+    final class Counter: @unchecked Sendable { var plain = 0 }
+
+    @Test func givesEachCallerTheValueAlone() async {
+        // Also a ThreadSanitizer check (`make test-tsan-swift`): `plain` is guarded only by the lock, so a lock
+        // TSan cannot see would be reported as a race here.
+        let locked = Locked(0)
+        let counter = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<2_000 {
+                        locked.withLock { n in
+                            n += 1
+                            counter.plain += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(locked.withLock { $0 } == 16_000 && counter.plain == 16_000)
+    }
+}

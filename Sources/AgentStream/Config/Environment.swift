@@ -11,9 +11,10 @@ public enum Environment {
         var out: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                out[String(s[..<eq])] = String(s[s.index(after: eq)...])
+            let s = String(cString: entry).utf8
+            // Bytes, not Characters: '=' followed by a combining mark is one Character, which hid the split.
+            if let eq = s.firstIndex(of: UInt8(ascii: "=")) {
+                out[String(decoding: s[..<eq], as: UTF8.self)] = String(decoding: s[s.index(after: eq)...], as: UTF8.self)
             }
             p += 1
         }

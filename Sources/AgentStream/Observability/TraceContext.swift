@@ -1,9 +1,9 @@
 /// Trace headers that join a Lambda invocation to the agent's own traces.
-enum TraceContext {
+package enum TraceContext {
     /// The W3C `traceparent` for an X-Ray trace header (`Root=1-{8 hex}-{24 hex};Parent={16 hex};Sampled=0|1`):
     /// `00-{the 32 hex of the root}-{parent}-{01 when sampled}`. nil when the header has no usable root or parent,
     /// so a malformed header is ignored, never forwarded half-made.
-    static func traceparent(fromXRay header: String) -> String? {
+    package static func traceparent(fromXRay header: String) -> String? {
         var root: Substring?
         var parent: Substring?
         var sampled = false

@@ -1,9 +1,9 @@
 import TinyJSON
 
 /// `POST /` and `POST /invoke`: `{"prompt", "session_id"?, "agent"?}` plus fields passed to the agent.
-enum InvokeRequest {
+package enum InvokeRequest {
     /// Validates `body`, naming every bad field in one 400; an unknown agent is a 404 once the rest is valid.
-    static func parse(
+    package static func parse(
         _ body: [String: JSONValue], defaultAgent: String?, upstream: (String) -> (any AgentUpstream)?
     ) throws(HTTPFailure) -> AgentRequest {
         var problems = ValidationProblems()

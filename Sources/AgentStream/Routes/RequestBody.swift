@@ -2,12 +2,12 @@ import LambdaHTTP
 import TinyJSON
 
 /// Reading a JSON request body within the size limit.
-enum RequestBody {
+package enum RequestBody {
     /// Largest accepted request body.
     static let maxBytes = 1 << 20
 
     /// The body as a JSON object; 413 over the limit, 400 (naming `body`) when empty or not an object.
-    static func jsonObject(_ request: FunctionURLRequest) throws(HTTPFailure) -> [String: JSONValue] {
+    package static func jsonObject(_ request: FunctionURLRequest) throws(HTTPFailure) -> [String: JSONValue] {
         guard request.body.count <= maxBytes else { throw HTTPFailure.tooLarge(limit: maxBytes) }
         guard !request.body.isEmpty else { throw HTTPFailure.validation("request body is empty; send a JSON object", fields: ["body"]) }
         let value: JSONValue

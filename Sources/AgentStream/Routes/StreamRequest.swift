@@ -3,7 +3,7 @@ import TinyJSON
 
 /// `POST /api/streaming/stream`: `{agentName, messages[{role,content}], threadId?, runId?, resourceId?,
 /// maxRetries?, maxSteps?, temperature?, topP?}` (the Mastra streaming API's shape).
-enum StreamRequest {
+package enum StreamRequest {
     static let roles = ["user", "assistant", "system", "tool"]
     static let maxMessages = 500
 
@@ -13,7 +13,7 @@ enum StreamRequest {
     ]
 
     /// Validates `body`, naming every bad field in one 400; an unknown agent is a 404 once the rest is valid.
-    static func parse(_ body: [String: JSONValue], upstream: (String) -> (any AgentUpstream)?) throws(HTTPFailure) -> AgentRequest {
+    package static func parse(_ body: [String: JSONValue], upstream: (String) -> (any AgentUpstream)?) throws(HTTPFailure) -> AgentRequest {
         var problems = ValidationProblems()
         var agentName = ""
         if let v = body.present("agentName") {
@@ -126,7 +126,7 @@ enum StreamRequest {
     }
 
     /// Whether the client asked for SSE (`Accept` lists `text/event-stream`); otherwise plain text.
-    static func wantsSSE(accept: String?) -> Bool {
+    package static func wantsSSE(accept: String?) -> Bool {
         guard let accept else { return false }
         return accept.lowercased().split(separator: ",").contains { part in
             part.split(separator: ";").first.map { $0.trimmingHTTPWhitespace() } == "text/event-stream"
@@ -134,7 +134,7 @@ enum StreamRequest {
     }
 
     /// The first language tag of `Accept-Language` (`de-CH,de;q=0.9` → `de-CH`), else `en`.
-    static func language(acceptLanguage: String?) -> String {
+    package static func language(acceptLanguage: String?) -> String {
         guard let first = acceptLanguage?.split(separator: ",").first?.split(separator: ";").first else { return "en" }
         let tag = first.trimmingHTTPWhitespace()
         guard !tag.isEmpty, tag != "*", tag.utf8.count <= 35,

@@ -75,12 +75,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class FakeServer:
-    """Subclasses implement handle(handler, recorded)."""
+    """Subclasses implement handle(handler, recorded). `port` 0 picks a free one; a fixed port lets a test stop
+    a server and start it again where its clients expect it (an outage)."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.lock = threading.Lock()
         self.requests = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.server.fake = self
         self.port = self.server.server_address[1]

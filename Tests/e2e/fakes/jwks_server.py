@@ -7,10 +7,10 @@ except ImportError:
 
 
 class FakeJWKS(FakeServer):
-    def __init__(self, jwks):
+    def __init__(self, jwks, port=0):
         self.jwks = jwks
         self.status = 200
-        super().__init__()
+        super().__init__(port)
 
     @property
     def jwks_url(self):

@@ -3,8 +3,8 @@ import TinyJSON
 
 /// AgentCore's rest-json errors (`x-amzn-ErrorType`, `message`/`Message`, `reason`, `fieldList`) as our status,
 /// code and retryability.
-enum AgentCoreErrors {
-    static func map(status: Int, headers: HeaderFields, body: [UInt8]) -> UpstreamError {
+package enum AgentCoreErrors {
+    package static func map(status: Int, headers: HeaderFields, body: [UInt8]) -> UpstreamError {
         let doc = try? JSONValue.parse(body)
         var code = headers["x-amzn-ErrorType"] ?? doc?["__type"]?.stringValue ?? doc?["code"]?.stringValue ?? ""
         // botocore strips everything after ':' and before '#'.

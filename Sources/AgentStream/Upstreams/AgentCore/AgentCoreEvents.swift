@@ -1,31 +1,35 @@
 import TinyJSON
 
 /// The agent SDK's SSE events (`data: <json>` each, no end marker), within `MAX_EVENT_BYTES`.
-struct AgentCoreEventDecoder: UpstreamDecoder {
+package struct AgentCoreEventDecoder: UpstreamDecoder {
     private var parser: SSEParser
     private var reportedOverflow = false
 
-    init(maxEventBytes: Int) { parser = SSEParser(maxEventBytes: maxEventBytes) }
+    package init(maxEventBytes: Int) { parser = SSEParser(maxEventBytes: maxEventBytes) }
 
-    mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
-        var events = parser.feed(bytes).compactMap(AgentCoreEvents.classify)
-        if parser.overflowed, !reportedOverflow {
-            reportedOverflow = true
-            let e = UpstreamError.eventTooLarge(limit: parser.maxEventBytes, upstream: "AgentCore")
-            events.append(.failure(code: e.code, message: e.message, retryable: false))
-        }
-        return events
+    package mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
+        reportingOverflow(parser.feed(bytes).compactMap(AgentCoreEvents.classify))
     }
 
-    mutating func finish() -> [UpstreamEvent] { parser.finish().compactMap(AgentCoreEvents.classify) }
+    /// The last event can overflow at the end too (a final bare `data` line adds its line break then).
+    package mutating func finish() -> [UpstreamEvent] {
+        reportingOverflow(parser.finish().compactMap(AgentCoreEvents.classify))
+    }
 
-    var isDone: Bool { reportedOverflow }
+    private mutating func reportingOverflow(_ events: [UpstreamEvent]) -> [UpstreamEvent] {
+        guard parser.overflowed, !reportedOverflow else { return events }
+        reportedOverflow = true
+        let e = UpstreamError.eventTooLarge(limit: parser.maxEventBytes, upstream: "AgentCore")
+        return events + [.failure(code: e.code, message: e.message, retryable: false)]
+    }
+
+    package var isDone: Bool { reportedOverflow }
 }
 
 /// How one AgentCore event becomes a relayed event.
-enum AgentCoreEvents {
+package enum AgentCoreEvents {
     /// An event's JSON value, or an in-band failure the agent SDK reports as `{"error": ..., "error_type": ...}`.
-    static func classify(_ payload: [UInt8]) -> UpstreamEvent? {
+    package static func classify(_ payload: [UInt8]) -> UpstreamEvent? {
         // The common case (a text delta, an event object): relay the bytes without building a JSONValue.
         if isRelayableAsIs(payload) { return .json(payload) }
         let (bytes, value) = UpstreamJSON.compact(payload)
@@ -40,7 +44,7 @@ enum AgentCoreEvents {
     /// True when `payload` can be relayed byte for byte: JSON that `JSONValue.parse` accepts, on one line with no
     /// space at either end (so `compact` would keep it as is), and not a top-level object carrying both `error`
     /// and `error_type` (the agent SDK's in-band failure). Exact, not conservative; allocates nothing.
-    static func isRelayableAsIs(_ payload: [UInt8]) -> Bool {
+    package static func isRelayableAsIs(_ payload: [UInt8]) -> Bool {
         guard let first = payload.first, first != 0x20, payload.last != 0x20 else { return false }
         var hasError = false
         var hasErrorType = false

@@ -1,8 +1,8 @@
 import TinyJSON
 
 /// Mastra's error answers (`{"error": "..."}` with the handler's status) before streaming.
-enum MastraErrors {
-    static func map(status: Int, body: [UInt8], agentID: String) -> UpstreamError {
+package enum MastraErrors {
+    package static func map(status: Int, body: [UInt8], agentID: String) -> UpstreamError {
         let doc = try? JSONValue.parse(body)
         var message = doc?["error"]?.stringValue ?? doc?["error"]?["message"]?.stringValue ?? doc?["message"]?.stringValue ?? ""
         if message.isEmpty { message = String(decoding: body.prefix(300), as: UTF8.self) }

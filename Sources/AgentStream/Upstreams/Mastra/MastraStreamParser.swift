@@ -11,18 +11,18 @@ import TinyJSON
 /// `{"type":"tool-call","toolCallId","toolName","args"}` / `{"type":"tool-result","toolCallId","toolName"?,"result"}`
 /// (plain-text clients never see them); step, finish, reasoning and usage parts are dropped. A line, record or
 /// event longer than `maxEventBytes` ends the stream with `UpstreamEventTooLarge`.
-struct MastraStreamParser: UpstreamDecoder {
-    enum Format: Equatable { case unknown, sse, records, dataStream, text }
+package struct MastraStreamParser: UpstreamDecoder {
+    package enum Format: Equatable { case unknown, sse, records, dataStream, text }
 
-    let maxEventBytes: Int
-    private(set) var format = Format.unknown
+    package let maxEventBytes: Int
+    package private(set) var format = Format.unknown
     /// True once `data: [DONE]` arrived, or an oversized event ended the stream.
-    private(set) var isDone = false
+    package private(set) var isDone = false
     /// Bytes of an incomplete line or record (or of the sniffing window, or an incomplete UTF-8 sequence).
     private var buffer: [UInt8] = []
     private var sse: SSEParser
 
-    init(maxEventBytes: Int = 10 << 20) {
+    package init(maxEventBytes: Int = 10 << 20) {
         self.maxEventBytes = maxEventBytes
         sse = SSEParser(maxEventBytes: maxEventBytes)
     }
@@ -30,11 +30,13 @@ struct MastraStreamParser: UpstreamDecoder {
     /// Data-stream part types (AI SDK v4 stream protocol) are a single character before the colon.
     private static func isPartType(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 122) }
 
-    mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
+    package mutating func feed(_ bytes: [UInt8]) -> [UpstreamEvent] {
         if isDone { return [] }
         if format == .unknown {
             buffer.append(contentsOf: bytes)
-            guard let f = Self.sniff(buffer, final: false) else {
+            // The format must show within the first `maxEventBytes` bytes. Looking further when one read
+            // happens to bring more would make the verdict depend on how the stream was cut into reads.
+            guard let f = Self.sniff(buffer.prefix(maxEventBytes), final: false) else {
                 return buffer.count > maxEventBytes ? tooLarge() : []
             }
             format = f
@@ -45,7 +47,7 @@ struct MastraStreamParser: UpstreamDecoder {
         return consume(bytes, final: false)
     }
 
-    mutating func finish() -> [UpstreamEvent] {
+    package mutating func finish() -> [UpstreamEvent] {
         if isDone { return [] }
         if format == .unknown {
             guard !buffer.isEmpty, let f = Self.sniff(buffer, final: true) else { return [] }
@@ -64,9 +66,17 @@ struct MastraStreamParser: UpstreamDecoder {
         return [.failure(code: e.code, message: e.message, retryable: false)]
     }
 
-    static func sniff(_ bytes: [UInt8], final: Bool) -> Format? {
-        var b = bytes[...]
-        if b.starts(with: [0xEF, 0xBB, 0xBF]) { b = b.dropFirst(3) }
+    static func sniff(_ bytes: [UInt8], final: Bool) -> Format? { sniff(bytes[...], final: final) }
+
+    /// The format `bytes` (the start of the body) show, or nil while more bytes could change the answer.
+    static func sniff(_ bytes: ArraySlice<UInt8>, final: Bool) -> Format? {
+        var b = bytes
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        if b.starts(with: bom) {
+            b = b.dropFirst(3)
+        } else if !final, bom.starts(with: b) {
+            return nil  // possibly a byte order mark cut by a read: wait for the rest
+        }
         b = b.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         guard let first = b.first else { return final ? .text : nil }
         if first == UInt8(ascii: "{") || first == 0x1E { return .records }
@@ -121,7 +131,7 @@ struct MastraStreamParser: UpstreamDecoder {
     }
 
     /// Splits `buffer + bytes` at `separator`, decoding each complete piece (one pass; the incomplete tail
-    /// stays in `buffer`). False when the tail outgrows `maxEventBytes`.
+    /// stays in `buffer`). False when a piece, complete or not, outgrows `maxEventBytes`.
     private mutating func split(
         _ bytes: [UInt8], at separator: UInt8, final: Bool, into out: inout [UpstreamEvent], _ decode: ([UInt8]) -> UpstreamEvent?
     ) -> Bool {
@@ -135,6 +145,8 @@ struct MastraStreamParser: UpstreamDecoder {
         buffer = []
         var start = 0
         while let end = input[start...].firstIndex(of: separator) {
+            // A complete piece is held to the limit too, not only an incomplete tail: otherwise a piece that
+            // arrives in one read would pass where the same piece cut across reads is refused.
             guard end - start <= maxEventBytes else { return false }
             if let e = decode(Array(input[start..<end])) { out.append(e) }
             start = end + 1
