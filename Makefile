@@ -41,7 +41,7 @@ build: deps
 ## test: unit tests, end-to-end tests over real sockets, infrastructure checks, a quick bench run.
 test: deps venv
 	$(SWIFT) build
-	$(MAKE) test-swift test-e2e test-infra bench-quick test-js test-browser check-cors fuzz-quick test-tsan-swift
+	$(MAKE) test-swift test-e2e test-infra bench-quick test-js test-browser check-cors fuzz-quick soak-quick test-tsan-swift
 
 test-swift:
 	$(SWIFT) test

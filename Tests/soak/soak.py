@@ -3,7 +3,10 @@
     BOOTSTRAP_BIN=... LAMBDA_LOCAL_BIN=... SOAK_SECONDS=600 python Tests/soak/soak.py      (make soak)
 
 One bootstrap (under lambda-local, with AUTH_MODE=jwt) serves every request, so anything that leaks, wedges or
-kills it shows up. Upstreams are the repo's fakes on 127.0.0.1: an AgentCore-compatible server whose behaviour
+kills it shows up: lambda-local runs it in the Managed Instances shape (`--max-concurrency`, SOAK_CONCURRENCY,
+default 32), so the clients' requests and the streams left running by clients that went away overlap in one
+process. (In lambda-local's default classic mode each overlapping request would start another environment, and
+restarts and RSS would describe ten processes.) Upstreams are the repo's fakes on 127.0.0.1: an AgentCore-compatible server whose behaviour
 the prompt selects (normal, reset mid-stream, stall past the idle timeout, an event over MAX_EVENT_BYTES,
 malformed events, an in-band agent error, a 429 before streaming, a slow stream for clients that leave), the
 Mastra server (both formats, a failing agent) and a JWKS host that goes down (connection refused, or HTTP 500)
@@ -37,7 +40,7 @@ sys.path.insert(0, str(E2E))
 sys.path.insert(0, str(E2E / "fakes"))
 
 from common import FakeServer  # noqa: E402
-from httpclient import request  # noqa: E402
+from rawhttp import request  # noqa: E402
 from jwks_server import FakeJWKS  # noqa: E402
 from jwt_keys import Issuer  # noqa: E402
 from local_function import LocalFunction  # noqa: E402
@@ -244,7 +247,8 @@ class Soak:
             "JWT_JWKS_COOLDOWN_MS": "500",
             "JWT_ISSUER": "https://clerk.test.example",
         }
-        self.fn = LocalFunction(env=env, timeout=60)
+        self.fn = LocalFunction(env=env, timeout=60,
+                                extra_args=["--max-concurrency", os.environ.get("SOAK_CONCURRENCY", "32")])
 
     # --- scenarios: (weight, allowed outcomes, function returning a Response or None for a disconnect) ---
 
@@ -306,7 +310,7 @@ class Soak:
             if m:
                 seen["id"] = m.group(1).decode()
 
-        resp = self.post("/api/streaming/stream", stream_body("soak:slow"), on_piece=on_piece, stop_after=200)
+        resp = self.post("/api/streaming/stream", stream_body("soak:slow"), on_piece=on_piece, stop_after_bytes=200)
         if resp.status == 200 and "id" in seen:
             with self.lock:
                 self.disconnected.append(seen["id"])
