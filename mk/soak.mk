@@ -18,5 +18,6 @@ soak: build venv
 	  $(PY) Tests/soak/soak.py
 
 soak-quick:
-	$(MAKE) soak SOAK_SECONDS=$(SOAK_QUICK_SECONDS) > .build/soak-quick.log 2>&1 || { tail -n 60 .build/soak-quick.log; exit 1; }
+	@mkdir -p .build
+	$(MAKE) --no-print-directory soak SOAK_SECONDS=$(SOAK_QUICK_SECONDS) > .build/soak-quick.log 2>&1 || { tail -n 60 .build/soak-quick.log; exit 1; }
 	@grep -v '^{"\|^lambda-local: \|^\[runtime\]' .build/soak-quick.log | tail -n 12
