@@ -4,6 +4,7 @@ cancel route, StopRuntimeSession when AgentStream itself ends a stream, concurre
 process, buffered answers, trace headers, and a bounded memory while relaying a large event."""
 
 import json
+import os
 import threading
 import time
 
@@ -125,6 +126,8 @@ def test_relaying_a_large_event_costs_about_its_own_size(gateway, upstream):
     growth_mb = (vm_hwm_kb(gw.proc.pid) - before) / 1024
     chunk = [f for f in r.frames if f["type"] == "chunk"]
     assert len(chunk) == 1 and len(chunk[0]["data"]) == size - 2
+    if os.environ.get("AGENTSTREAM_SANITIZER"):
+        return  # ASan quarantines freed memory and TSan keeps shadow memory: RSS says nothing there
     # Within the event's size plus a small constant. Three copies before the parser appended data in place,
     # frames went out in pieces and large events grew in blocks; two (16 MB) when the event's array doubled.
     assert growth_mb < 8 + 3, f"peak RSS grew {growth_mb:.1f} MB relaying an 8 MB event"
