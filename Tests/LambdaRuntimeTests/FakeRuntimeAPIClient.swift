@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 
 @testable import LambdaRuntime
 
@@ -35,9 +35,9 @@ final class FakeRuntimeAPIClient: RuntimeAPIClient {
         var nextCalls = 0
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
 
-    init(_ script: [Step]) { state = Mutex(State(script: script)) }
+    init(_ script: [Step]) { state = Locked(State(script: script)) }
 
     var answers: [String: Answer] { state.withLock { $0.answers } }
     var timeline: [(String, [UInt8])] { state.withLock { $0.timeline } }
@@ -122,12 +122,12 @@ struct FakeChannel: ResponseBodyChannel {
 
 /// A rendezvous for `count` parties: `arrive` returns once all have arrived (proves they run at once).
 final class Barrier: Sendable {
-    private let state: Mutex<(arrived: Int, waiting: [CheckedContinuation<Void, Never>])>
+    private let state: Locked<(arrived: Int, waiting: [CheckedContinuation<Void, Never>])>
     private let count: Int
 
     init(count: Int) {
         self.count = count
-        state = Mutex((0, []))
+        state = Locked((0, []))
     }
 
     func arrive() async {

@@ -1,4 +1,4 @@
-import Synchronization
+import Primitives
 import Testing
 
 @testable import LambdaRuntime
@@ -8,7 +8,7 @@ import Testing
 /// really run at the same time.
 struct ScriptedHandler: LambdaHandler {
     final class Seen: Sendable {
-        let contexts = Mutex<[String: (deadline: Int64, trace: String?)]>([:])
+        let contexts = Locked<[String: (deadline: Int64, trace: String?)]>([:])
     }
 
     let barrier: Barrier?
