@@ -163,6 +163,10 @@ public struct SSEParser: Sendable {
         }
     }
 
+    /// The one field AgentStream reads, built once: this runs for every byte of a line's start, and building the
+    /// array here each time was an allocation per byte (1,100 instructions per relayed frame).
+    private static let dataField: [UInt8] = Array("data".utf8)
+
     /// Decides what the line is once its first bytes are known.
     private mutating func classifyLineStart() {
         if atStreamStart {
@@ -177,11 +181,10 @@ public struct SSEParser: Sendable {
             }
             atStreamStart = false
         }
-        let field: [UInt8] = Array("data".utf8)
         if lineStart.first == UInt8(ascii: ":") {
             mode = .skip  // comment
         } else if lineStart.count <= 4 {
-            if !field.starts(with: lineStart) { mode = .skip }
+            if !Self.dataField.starts(with: lineStart) { mode = .skip }
         } else if lineStart[4] == UInt8(ascii: ":") {
             beginDataValue()
             mode = .data(skipSpace: true)
