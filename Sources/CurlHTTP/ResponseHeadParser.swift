@@ -1,3 +1,5 @@
+import Primitives
+
 /// Assembles a response head from libcurl's header callback, one line at a time, within a size bound.
 ///
 /// libcurl reports every header block it sees, including `100 Continue` and other 1xx blocks before the real
@@ -42,9 +44,7 @@ package struct ResponseHeadParser {
             return .complete(partial)
         }
         guard let colon = content.firstIndex(of: UInt8(ascii: ":")) else { return .pending }
-        var value = content[(colon + 1)...]
-        while let f = value.first, f == 0x20 || f == 0x09 { value = value.dropFirst() }
-        while let l = value.last, l == 0x20 || l == 0x09 { value = value.dropLast() }
+        let value = content[(colon + 1)...].trimmingHTTPWhitespace()
         fields.append((String(decoding: content[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self)))
         return .pending
     }

@@ -63,12 +63,27 @@ public enum PercentEncoding {
     }
 }
 
+extension BidirectionalCollection where Element == UInt8 {
+    /// The bytes without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 §5.6.3).
+    public func trimmingHTTPWhitespace() -> SubSequence {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { formIndex(after: &start) }
+        while start < end {
+            let last = index(before: end)
+            guard self[last] == 0x20 || self[last] == 0x09 else { break }
+            end = last
+        }
+        return self[start..<end]
+    }
+}
+
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 §5.6.3).
+    ///
+    /// Trimmed as bytes, not Characters: a space followed by a combining mark is one Character, which a
+    /// Character-wise trim would keep (the pitfall fuzzing found in the header parser).
     public func trimmingHTTPWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
+        String(decoding: Substring(self).utf8.trimmingHTTPWhitespace(), as: UTF8.self)
     }
 }

@@ -116,3 +116,18 @@ import Testing
         #expect(locked.withLock { $0 } == 16_000 && counter.plain == 16_000)
     }
 }
+
+@Suite struct HTTPWhitespaceTests {
+    @Test func trimsSpacesAndTabsAtBothEndsOnly() {
+        #expect(" \t text/event-stream \t".trimmingHTTPWhitespace() == "text/event-stream")
+        #expect("a b".trimmingHTTPWhitespace() == "a b")
+        #expect(" \t ".trimmingHTTPWhitespace() == "")
+        #expect("\nx\n".trimmingHTTPWhitespace() == "\nx\n")  // line breaks are not optional whitespace
+        #expect(Array(Array(" v\t".utf8).trimmingHTTPWhitespace()) == Array("v".utf8))
+    }
+
+    @Test func trimsBytesEvenWhenACombiningMarkFollows() {
+        // " \u{301}" is one Character; HTTP's whitespace is the byte 0x20 all the same.
+        #expect(" \u{301}x ".trimmingHTTPWhitespace() == "\u{301}x")
+    }
+}
