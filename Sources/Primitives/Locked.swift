@@ -10,8 +10,8 @@ import Darwin
 ///
 /// Not `Mutex` itself: on Linux that takes a futex directly, which ThreadSanitizer cannot see (it intercepts
 /// `pthread_mutex_*`), so `make test-tsan` reported every access to locked state as a data race and a real race
-/// in the same state could not be told apart. A pthread mutex is also the cheaper lock under contention on
-/// Linux (swiftlang/swift issue 88440, the reason NIO keeps its own).
+/// in the same state could not be told apart. The price: an uncontended lock and unlock cost a few dozen
+/// instructions more than the futex (bench/OPTIMISATIONS.md §10).
 public final class Locked<Value>: @unchecked Sendable {
     // @unchecked: `value` is touched only between lock and unlock of `mutex`, whose address never moves.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
