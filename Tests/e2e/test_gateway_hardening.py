@@ -13,6 +13,7 @@ import pytest
 from fakes.scripted_upstream import ScriptedUpstream
 from gateway_harness import TEST_ARN, gateway_starter
 from jwt_keys import Issuer
+from procfs import status_kb
 from runtime_stub import url_event
 
 SID = "s" * 40
@@ -121,9 +122,11 @@ def test_relaying_a_large_event_costs_about_its_own_size(gateway, upstream):
     upstream.script = [SSE_HEAD, ("send", b"data: " + payload[: size // 2]), ("send", payload[size // 2:] + b"\n\n"), ("end",)]
     gw = gateway()
     invoke(gw, {"prompt": "warm up"})  # the first invocation's one-time allocations are not the event's
-    before = vm_hwm_kb(gw.proc.pid)
+    before = status_kb(gw.proc.pid, "VmHWM")
     r = invoke(gw, {"prompt": "x"}, timeout=60)
-    growth_mb = (vm_hwm_kb(gw.proc.pid) - before) / 1024
+    after = status_kb(gw.proc.pid, "VmHWM")
+    assert before is not None and after is not None, "bootstrap's VmHWM is unreadable"
+    growth_mb = (after - before) / 1024
     chunk = [f for f in r.frames if f["type"] == "chunk"]
     assert len(chunk) == 1 and len(chunk[0]["data"]) == size - 2
     if os.environ.get("AGENTSTREAM_SANITIZER"):
@@ -131,13 +134,6 @@ def test_relaying_a_large_event_costs_about_its_own_size(gateway, upstream):
     # Within the event's size plus a small constant. Three copies before the parser appended data in place,
     # frames went out in pieces and large events grew in blocks; two (16 MB) when the event's array doubled.
     assert growth_mb < 8 + 3, f"peak RSS grew {growth_mb:.1f} MB relaying an 8 MB event"
-
-
-def vm_hwm_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmHWM")
 
 
 # --- session and resource ownership ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import rawhttp
+from procfs import status_kb
 
 # Not imported from conftest: another conftest.py (Tests/e2e/agentcore) can shadow that module name.
 RUNTIMES = pathlib.Path(__file__).resolve().parent / "runtimes"
@@ -287,22 +288,15 @@ def test_client_disconnect_mid_stream(emu, runtime_log):
     assert len(emu.child_pids()) == 1
 
 
-def rss_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def test_slow_client_backpressures_the_runtime(emu, runtime_log):
     mb = 48
-    baseline = rss_kb(emu.proc.pid)
+    baseline = status_kb(emu.proc.pid, "VmRSS")
     sock = socket.create_connection(("127.0.0.1", emu.port), timeout=30)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         sock.sendall(f"GET /flood?mb={mb} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
         time.sleep(2.0)  # not reading: the emulator must stop reading from the runtime, not buffer 48 MB
-        peak = rss_kb(emu.proc.pid)
+        peak = status_kb(emu.proc.pid, "VmRSS")
         paused_at = time.time()
         received = 0
         while True:
@@ -316,6 +310,7 @@ def test_slow_client_backpressures_the_runtime(emu, runtime_log):
     line = read_log(runtime_log, path="/flood", timeout=30)[0]
     assert line["status"] == 202
     assert line["finished_at"] > paused_at, "runtime finished while the client was not reading"
+    assert baseline is not None and peak is not None, "the emulator's VmRSS is unreadable"
     assert peak - baseline < 32 * 1024, (baseline, peak)
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from runtime_stub import RuntimeStub, url_event
+from procfs import status_kb
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("BOOTSTRAP_BIN", str(ROOT / ".build" / "debug" / "bootstrap"))
@@ -217,22 +218,16 @@ def test_oversized_buffered_response_reports_error(stub, start_bootstrap):
     assert e.header("Lambda-Runtime-Function-Error-Type") == "Function.ResponseSizeTooLarge"
 
 
-def rss_kb(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def test_ten_thousand_sequential_invocations(stub, start_bootstrap):
     total = 10_000
     warmup = 1_000
     ids = [stub.push(url_event(body="w1 w2 w3")) for _ in range(total)]
     p = start_bootstrap()
     response_of(stub, ids[warmup - 1], timeout=120)
-    before = rss_kb(p.pid)
+    before = status_kb(p.pid, "VmRSS")
     last = response_of(stub, ids[-1], timeout=600)
-    after = rss_kb(p.pid)
+    after = status_kb(p.pid, "VmRSS")
+    assert before is not None and after is not None, "bootstrap's VmRSS is unreadable"
     assert last.status_sent == 202
     responses = [r for r in stub.requests if r.path.endswith("/response")]
     assert len(responses) == total

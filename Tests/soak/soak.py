@@ -45,6 +45,7 @@ from jwks_server import FakeJWKS  # noqa: E402
 from jwt_keys import Issuer  # noqa: E402
 from local_function import LocalFunction  # noqa: E402
 from mastra_server import FakeMastra  # noqa: E402
+from procfs import status_kb  # noqa: E402
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/soak_agent-AbCdEf1234"
 MAX_EVENT_BYTES = 4096
@@ -361,16 +362,6 @@ class Soak:
     def child_exits(self):
         return re.findall(r"child pid \d+ (?:exited with status|killed by signal|did not call /next)[^\n]*", self.fn.logs())
 
-    @staticmethod
-    def rss_kb(pid):
-        try:
-            for line in open(f"/proc/{pid}/status"):
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        except OSError:
-            return None
-        return None
-
     def invocation_outcomes(self):
         out = {}
         for line in self.fn.logs().splitlines():
@@ -401,11 +392,11 @@ class Soak:
         time.sleep(min(WARMUP_SECONDS, SECONDS))
         pids = self.child_pids()
         pid = pids[0] if pids else None
-        rss_start = self.rss_kb(pid) if pid else None
+        rss_start = status_kb(pid, "VmRSS") if pid else None
         for t in threads:
             t.join(timeout=SECONDS + 180)
         time.sleep(3)  # let the last invocations log their line
-        rss_end = self.rss_kb(pid) if pid else None
+        rss_end = status_kb(pid, "VmRSS") if pid else None
         return self.report(pid, rss_start, rss_end, time.monotonic() - started)
 
     def report(self, pid, rss_start, rss_end, elapsed):
