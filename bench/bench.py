@@ -51,7 +51,9 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench-x"
-SEQ = re.compile(rb"f(\d{7})-")
+# The sequence number inside a chunk frame's data; anchored on `"data":"` because a bare `f1234567-` also occurs
+# by chance as the first group of a request or session UUID in the metadata frame (about 1 in 200 invocations).
+SEQ = re.compile(rb'"data":"f(\d{7})-')
 
 
 def now():
@@ -1318,7 +1320,7 @@ class Bench:
                 if hdr_end >= 0 and buf.find(marker, hdr_end) >= 0:
                     t_first = t
             if stamp_seqs:
-                for m in SEQ.finditer(buf, max(0, pos - 16)):
+                for m in SEQ.finditer(buf, max(0, pos - 24)):  # a match may straddle two reads
                     seqs.setdefault(int(m.group(1)), t)
                 pos = len(buf)
             if b'"type":"complete"' in buf[-200:] or b'"type":"error"' in buf[-400:]:
